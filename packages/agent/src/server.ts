@@ -1,0 +1,163 @@
+/**
+ * The agent's HTTP server: bearer auth on every request, then four JSON routes. Every failure is
+ * an ErrorBody with the registry's status; nothing a request does can crash the process.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import {
+  AGENT_AUTH_HEADER,
+  AGENT_PROTOCOL_VERSION,
+  AGENT_ROUTES,
+  DEFAULT_OUTPUT_LIMIT_BYTES,
+  MAX_JSON_BODY_BYTES,
+  MAX_READ_FILE_BYTES,
+  PaddockError,
+  WORKSPACE_DIR,
+  execRequestSchema,
+  readFileRequestSchema,
+  writeFileRequestSchema,
+  type AgentHealth,
+} from '@paddock/protocol';
+import { bearerChecker } from './auth.js';
+import { commandEnv, runCommand } from './exec.js';
+import { readFile, writeFile } from './files.js';
+import { readJson, sendError, sendJson } from './http.js';
+import { describe, log } from './log.js';
+import { AGENT_VERSION } from './version.js';
+
+export interface AgentServerOptions {
+  token: string;
+  /** Default cwd and base of relative paths; tests point it at a temp dir. */
+  workspaceDir?: string;
+  maxBodyBytes?: number;
+  outputLimitBytes?: number;
+  maxReadFileBytes?: number;
+  /** The environment commands inherit (minus the agent's own variables); default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+interface Context {
+  workspaceDir: string;
+  maxBodyBytes: number;
+  outputLimitBytes: number;
+  maxReadFileBytes: number;
+  baseEnv: Record<string, string>;
+}
+
+type Handler = (ctx: Context, req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+interface Route {
+  method: 'GET' | 'POST';
+  handle: Handler;
+}
+
+const health: Handler = (_ctx, _req, res) => {
+  const body: AgentHealth = {
+    status: 'ok',
+    protocol: AGENT_PROTOCOL_VERSION,
+    agentVersion: AGENT_VERSION,
+  };
+  sendJson(res, 200, body);
+  return Promise.resolve();
+};
+
+const exec: Handler = async (ctx, req, res) => {
+  const request = await readJson(req, execRequestSchema, ctx.maxBodyBytes);
+  // The caller hanging up (daemon restart, client timeout) kills the command's process group.
+  const abort = new AbortController();
+  res.once('close', () => {
+    if (!res.writableEnded) abort.abort();
+  });
+  if (res.destroyed || req.socket.destroyed) abort.abort(); // gone while the body was read
+  const result = await runCommand(request, {
+    workspaceDir: ctx.workspaceDir,
+    outputLimitBytes: ctx.outputLimitBytes,
+    baseEnv: ctx.baseEnv,
+    signal: abort.signal,
+  });
+  sendJson(res, 200, result);
+};
+
+const write: Handler = async (ctx, req, res) => {
+  const request = await readJson(req, writeFileRequestSchema, ctx.maxBodyBytes);
+  sendJson(res, 200, await writeFile(request, ctx));
+};
+
+const read: Handler = async (ctx, req, res) => {
+  const request = await readJson(req, readFileRequestSchema, ctx.maxBodyBytes);
+  sendJson(res, 200, await readFile(request, ctx));
+};
+
+const ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
+  [AGENT_ROUTES.health, { method: 'GET', handle: health }],
+  [AGENT_ROUTES.exec, { method: 'POST', handle: exec }],
+  [AGENT_ROUTES.writeFile, { method: 'POST', handle: write }],
+  [AGENT_ROUTES.readFile, { method: 'POST', handle: read }],
+]);
+
+function pathOf(url: string | undefined): string {
+  const raw = url ?? '/';
+  const q = raw.indexOf('?');
+  return q === -1 ? raw : raw.slice(0, q);
+}
+
+async function dispatch(
+  ctx: Context,
+  authorized: (header: string | undefined) => boolean,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  // Auth comes first so an unauthenticated caller learns nothing, not even which routes exist.
+  if (!authorized(req.headers[AGENT_AUTH_HEADER])) {
+    throw new PaddockError('UNAUTHORIZED', 'missing or wrong agent token');
+  }
+  const path = pathOf(req.url);
+  const route = ROUTES.get(path);
+  if (!route) throw new PaddockError('ROUTE_NOT_FOUND', `no route ${path}`);
+  if (req.method !== route.method) {
+    const err = new PaddockError('METHOD_NOT_ALLOWED', `${path} accepts ${route.method} only`);
+    sendError(res, err, { allow: route.method });
+    return;
+  }
+  await route.handle(ctx, req, res);
+}
+
+function contextOf(opts: AgentServerOptions): Context {
+  return {
+    workspaceDir: opts.workspaceDir ?? WORKSPACE_DIR,
+    maxBodyBytes: opts.maxBodyBytes ?? MAX_JSON_BODY_BYTES,
+    outputLimitBytes: opts.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES,
+    maxReadFileBytes: opts.maxReadFileBytes ?? MAX_READ_FILE_BYTES,
+    baseEnv: commandEnv(opts.env ?? process.env),
+  };
+}
+
+/** Malformed HTTP: answer 400 if the socket still can, and never let its error escape. */
+function onClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code !== 'ECONNRESET' && socket.writable) {
+    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  } else {
+    socket.destroy();
+  }
+}
+
+export function createAgentServer(opts: AgentServerOptions): Server {
+  if (opts.token.length === 0) throw new Error('the agent token must not be empty');
+  const ctx = contextOf(opts);
+  const authorized = bearerChecker(opts.token);
+  const server = createServer((req, res) => {
+    dispatch(ctx, authorized, req, res).catch((err: unknown) => {
+      if (!(err instanceof PaddockError))
+        log(`request ${pathOf(req.url)} failed: ${describe(err)}`);
+      sendError(res, err);
+    });
+  });
+  // Bounds on receiving a request only: once its body is in, a command may run for up to 24 h,
+  // so there is no socket inactivity timeout (server.timeout) while the reply is pending.
+  server.headersTimeout = 60_000;
+  server.requestTimeout = 15 * 60_000; // a 64 MiB body over a slow link
+  server.timeout = 0;
+  server.keepAliveTimeout = 5_000;
+  server.on('clientError', onClientError);
+  return server;
+}

@@ -1,0 +1,65 @@
+/** `paddock create [id]`: create a sandbox with optional limits and environment. */
+import type { CreateSandboxRequest, LimitsInput } from '@paddock/sdk';
+import { globalsFrom, parseEnvPairs, parseIntFlag, parseStrict, type Globals } from '../args.js';
+import { connect } from '../client.js';
+import { UsageError, type Command } from '../command.js';
+
+const OPTIONS = {
+  memory: { type: 'string' },
+  cpu: { type: 'string' },
+  disk: { type: 'string' },
+  pids: { type: 'string' },
+  env: { type: 'string', short: 'e', multiple: true },
+} as const;
+
+export interface CreateArgs {
+  request: CreateSandboxRequest;
+  globals: Globals;
+}
+
+export function parseCreateArgs(argv: string[]): CreateArgs {
+  const { values, positionals } = parseStrict(argv, OPTIONS);
+  if (positionals.length > 1) throw new UsageError('create takes at most one id');
+  const request: CreateSandboxRequest = {};
+  if (positionals[0] !== undefined) request.id = positionals[0];
+  const limits = limitsFrom(values);
+  if (Object.keys(limits).length > 0) request.limits = limits;
+  const env = parseEnvPairs(values.env);
+  if (Object.keys(env).length > 0) request.env = env;
+  return { request, globals: globalsFrom(values) };
+}
+
+function limitsFrom(values: { memory?: string; cpu?: string; disk?: string; pids?: string }) {
+  const limits: LimitsInput = {};
+  const set = (key: keyof LimitsInput, flag: string, raw: string | undefined) => {
+    const n = parseIntFlag(flag, raw);
+    if (n !== undefined) limits[key] = n;
+  };
+  set('memoryMiB', 'memory', values.memory);
+  set('cpuMillis', 'cpu', values.cpu);
+  set('diskMiB', 'disk', values.disk);
+  set('pids', 'pids', values.pids);
+  return limits;
+}
+
+export const create: Command = {
+  name: 'create',
+  summary: 'Create a sandbox and print its id',
+  usage: `Usage: paddock create [id] [options]
+
+Create a sandbox and print its id. Without an id the daemon picks one.
+
+Options:
+  --memory <MiB>     Memory limit
+  --cpu <millis>     CPU limit, 1000 = one core
+  --disk <MiB>       Disk quota
+  --pids <n>         Process limit
+  -e, --env <K=V>    Environment for every command (repeatable)
+`,
+  async run(argv) {
+    const args = parseCreateArgs(argv);
+    const info = await connect(args.globals).createSandbox(args.request);
+    console.log(info.id);
+    return 0;
+  },
+};

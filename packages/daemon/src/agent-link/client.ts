@@ -1,0 +1,174 @@
+/**
+ * The host side of the agent channel. The agent runs beside hostile code, so every reply is
+ * bounded in size, parsed against the protocol schema, and only a fixed set of error codes is
+ * passed on; anything else is AGENT_PROTOCOL_ERROR.
+ */
+import { Agent, request } from 'node:http';
+import {
+  AGENT_ROUTES,
+  MAX_JSON_BODY_BYTES,
+  PaddockError,
+  agentHealthSchema,
+  execResultSchema,
+  isErrorCode,
+  parse,
+  readFileResultSchema,
+  writeFileResultSchema,
+  type AgentHealth,
+  type ErrorCode,
+  type ExecRequest,
+  type ExecResult,
+  type ReadFileRequest,
+  type ReadFileResult,
+  type Schema,
+  type WriteFileRequest,
+  type WriteFileResult,
+} from '@paddock/protocol';
+import type { AgentEndpoint } from '../backends/backend.js';
+
+/** Codes an agent may report; they describe the user's command or file, nothing more. */
+const AGENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'VALIDATION_FAILED',
+  'INVALID_JSON',
+  'PAYLOAD_TOO_LARGE',
+  'COMMAND_TIMEOUT',
+  'FILE_NOT_FOUND',
+  'IS_DIRECTORY',
+  'NOT_DIRECTORY',
+  'PERMISSION_DENIED',
+  'NO_SPACE',
+  'FILE_TOO_LARGE',
+  'FILESYSTEM_ERROR',
+]);
+
+const MAX_REPLY_BYTES = MAX_JSON_BODY_BYTES * 2;
+const httpAgent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+export interface AgentClient {
+  health(timeoutMs: number): Promise<AgentHealth>;
+  exec(req: ExecRequest): Promise<ExecResult>;
+  writeFile(req: WriteFileRequest): Promise<WriteFileResult>;
+  readFile(req: ReadFileRequest): Promise<ReadFileResult>;
+}
+
+export function agentClient(ep: AgentEndpoint): AgentClient {
+  const call = <T>(
+    method: string,
+    path: string,
+    schema: Schema<T>,
+    body?: unknown,
+    timeoutMs?: number,
+  ) => callAgent(ep, { method, path, schema, body, timeoutMs });
+  return {
+    health: (timeoutMs) =>
+      call('GET', AGENT_ROUTES.health, agentHealthSchema, undefined, timeoutMs),
+    // No socket timeout beyond the command's own: the agent enforces it and answers.
+    exec: (req) =>
+      call(
+        'POST',
+        AGENT_ROUTES.exec,
+        execResultSchema,
+        req,
+        req.timeout ? req.timeout + 30_000 : 0,
+      ),
+    writeFile: (req) => call('POST', AGENT_ROUTES.writeFile, writeFileResultSchema, req, 300_000),
+    readFile: (req) => call('POST', AGENT_ROUTES.readFile, readFileResultSchema, req, 300_000),
+  };
+}
+
+interface Call<T> {
+  method: string;
+  path: string;
+  schema: Schema<T>;
+  body: unknown;
+  timeoutMs: number | undefined;
+}
+
+async function callAgent<T>(ep: AgentEndpoint, c: Call<T>): Promise<T> {
+  const { status, text } = await send(ep, c);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw protocolError('reply is not JSON');
+  }
+  if (status === 200) {
+    const parsed = parse(c.schema, json, 'reply');
+    if (!parsed.ok) throw protocolError(`${parsed.issue.path} ${parsed.issue.message}`);
+    return parsed.value;
+  }
+  throw agentError(json);
+}
+
+function agentError(json: unknown): PaddockError {
+  const body = json as { code?: unknown; message?: unknown; details?: unknown };
+  if (!isErrorCode(body.code) || !AGENT_CODES.has(body.code) || typeof body.message !== 'string') {
+    return protocolError('error reply without a known code');
+  }
+  const message = body.message.slice(0, 4096);
+  return new PaddockError(body.code, message, timeoutDetails(body.code, body.details));
+}
+
+function timeoutDetails(code: ErrorCode, details: unknown): Record<string, unknown> | undefined {
+  if (code !== 'COMMAND_TIMEOUT' || typeof details !== 'object' || details === null)
+    return undefined;
+  const d = details as Record<string, unknown>;
+  return {
+    stdout: typeof d['stdout'] === 'string' ? d['stdout'] : '',
+    stderr: typeof d['stderr'] === 'string' ? d['stderr'] : '',
+    duration: typeof d['duration'] === 'number' ? d['duration'] : 0,
+  };
+}
+
+function protocolError(what: string): PaddockError {
+  return new PaddockError('AGENT_PROTOCOL_ERROR', `The sandbox agent broke protocol: ${what}`);
+}
+
+function send<T>(ep: AgentEndpoint, c: Call<T>): Promise<{ status: number; text: string }> {
+  const payload = c.body === undefined ? undefined : Buffer.from(JSON.stringify(c.body));
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: ep.host,
+        port: ep.port,
+        method: c.method,
+        path: c.path,
+        agent: httpAgent,
+        timeout: c.timeoutMs ?? 0,
+        headers: {
+          authorization: `Bearer ${ep.token}`,
+          ...(payload
+            ? { 'content-type': 'application/json', 'content-length': payload.length }
+            : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_REPLY_BYTES) {
+            res.destroy();
+            reject(protocolError(`reply over ${MAX_REPLY_BYTES} bytes`));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', (err) => reject(unavailable(err)));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('agent did not answer in time')));
+    req.on('error', (err) => reject(unavailable(err)));
+    req.end(payload);
+  });
+}
+
+function unavailable(err: Error): PaddockError {
+  return new PaddockError(
+    'SANDBOX_UNAVAILABLE',
+    `The sandbox agent is unreachable (${err.message})`,
+  );
+}

@@ -1,0 +1,103 @@
+/**
+ * The HTTP API server: authenticates, matches the route, validates path and body, calls the
+ * handler and maps every error to `{ code, message }` with the registry's status.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { PaddockError, parse, sandboxIdSchema } from '@paddock/protocol';
+import { authenticate } from '../auth/api-keys.js';
+import type { Logger } from '../log.js';
+import type { KeyStore } from '../store/keys.js';
+import { readJsonBody, sendJson } from './body.js';
+import { matchRoute, type Match, type Route } from './route.js';
+
+export interface ApiServerDeps {
+  routes: readonly Route[];
+  keys: KeyStore;
+  log: Logger;
+  maxBodyBytes: number;
+}
+
+export function createApiServer(deps: ApiServerDeps): Server {
+  const server = createServer((req, res) => {
+    const started = Date.now();
+    handle(deps, req, res)
+      .catch((err: unknown) => sendError(deps.log, req, res, err))
+      .finally(() => {
+        deps.log.info('request', {
+          method: req.method,
+          path: (req.url ?? '').split('?')[0],
+          status: res.statusCode,
+          ms: Date.now() - started,
+        });
+      });
+  });
+  // Slow clients may not hold sockets forever; commands may run long, so no request timeout.
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = 5_000;
+  return server;
+}
+
+async function handle(
+  deps: ApiServerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const match = matchRoute(deps.routes, req.method ?? 'GET', path);
+  if (match === undefined)
+    throw new PaddockError('ROUTE_NOT_FOUND', `No route ${req.method} ${path}`);
+  if (match === 'methodMismatch') {
+    throw new PaddockError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}`);
+  }
+  const tenant = tenantOf(deps, match.route, req);
+  checkParams(match);
+  const body = await readBody(deps, match.route, req);
+  const result = await match.route.handle({ tenant, params: match.params, body });
+  sendJson(res, match.route.status ?? 200, result);
+}
+
+function tenantOf(deps: ApiServerDeps, route: Route, req: IncomingMessage): string {
+  if (!route.auth) return '';
+  const key = authenticate(deps.keys, req.headers.authorization);
+  if (!key) {
+    const why = req.headers.authorization ? 'The API key is not valid' : 'No API key was sent';
+    throw new PaddockError('UNAUTHORIZED', why);
+  }
+  return key.tenant;
+}
+
+function checkParams(match: Match): void {
+  const id = match.params['id'];
+  if (id === undefined) return;
+  const r = parse(sandboxIdSchema, id, 'path.id');
+  if (!r.ok) throw new PaddockError('VALIDATION_FAILED', `${r.issue.path} ${r.issue.message}`);
+}
+
+async function readBody(deps: ApiServerDeps, route: Route, req: IncomingMessage): Promise<unknown> {
+  if (!route.body) return undefined;
+  const raw = await readJsonBody(req, deps.maxBodyBytes);
+  const r = parse(route.body, raw, 'body');
+  if (!r.ok) {
+    throw new PaddockError('VALIDATION_FAILED', `${r.issue.path} ${r.issue.message}`, {
+      field: r.issue.path,
+    });
+  }
+  return r.value;
+}
+
+function sendError(log: Logger, req: IncomingMessage, res: ServerResponse, err: unknown): void {
+  const known = err instanceof PaddockError;
+  const error = known ? err : new PaddockError('INTERNAL_ERROR', 'Internal error');
+  if (!known) log.error('unhandled error', { path: req.url, error: String(err) });
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (error.code === 'PAYLOAD_TOO_LARGE') {
+    // The rest of the body is not read; close rather than drain it.
+    res.setHeader('connection', 'close');
+    res.once('finish', () => req.destroy());
+  }
+  sendJson(res, error.status, error.toBody());
+}

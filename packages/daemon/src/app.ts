@@ -1,0 +1,109 @@
+/**
+ * The composition root: builds the object graph from the config with plain constructors and
+ * starts listening. The daemon's only reader of the data directory layout.
+ */
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { agentClient } from './agent-link/client.js';
+import { createApiServer } from './api/server.js';
+import { metaRoutes } from './api/meta.js';
+import { sandboxRoutes } from './api/sandboxes.js';
+import { hashKey, newApiKey } from './auth/api-keys.js';
+import { JailBackend } from './backends/jail/jail-backend.js';
+import { loadSeccompProfile } from './backends/oci/seccomp.js';
+import type { DaemonConfig } from './config.js';
+import { SandboxService } from './core/sandbox-service.js';
+import { installFirewall } from './host/netns.js';
+import { ensureImage } from './image/build.js';
+import { defaultRecipe } from './image/recipe.js';
+import type { Logger } from './log.js';
+import { parseSubnet } from './net/plan.js';
+import { openDb } from './store/db.js';
+import { KeyStore } from './store/keys.js';
+import { SandboxStore } from './store/sandboxes.js';
+import { VERSION } from './version.js';
+
+export interface RunningDaemon {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function prepareImage(config: DaemonConfig, progress: (line: string) => void) {
+  return ensureImage({
+    imageDir: config.imageDir,
+    recipe: defaultRecipe(config.mirror, config.hostIdBase),
+    agentBundle: config.agentBundle,
+    progress,
+  });
+}
+
+export async function startDaemon(
+  config: DaemonConfig,
+  log: Logger,
+  announce: (line: string) => void,
+): Promise<RunningDaemon> {
+  await mkdir(config.dataDir, { recursive: true });
+  // Traversable by sandboxes' mapped root ids (the jail's rootfs lives below), not listable.
+  await chmod(config.dataDir, 0o711);
+  const image = await prepareImage(config, (line) => log.info('image', { line }));
+  const db = openDb(join(config.dataDir, 'paddock.db'));
+  const keys = new KeyStore(db);
+  await bootstrapKey(config, keys, announce);
+  await installFirewall();
+  const subnet = parseSubnet(config.subnet);
+  const backend = new JailBackend({
+    sandboxesDir: join(config.dataDir, 'sandboxes'),
+    imageRootfs: image.rootfs,
+    hostIdBase: config.hostIdBase,
+    runtime: { binary: 'runc', globalArgs: ['--root', join(config.dataDir, 'runc')] },
+    seccomp: loadSeccompProfile(),
+  });
+  log.info('backend selected', {
+    backend: backend.name,
+    why: 'the jail is the only backend in this build',
+  });
+  const core = new SandboxService({
+    store: new SandboxStore(db),
+    backend,
+    connect: agentClient,
+    defaults: config.defaults,
+    subnet,
+    log,
+    readyTimeoutMs: 30_000,
+  });
+  await core.recover();
+  const api = sandboxRoutes(core);
+  const server = createApiServer({
+    routes: [...metaRoutes(VERSION, backend.name, api), ...api],
+    keys,
+    log,
+    maxBodyBytes: config.maxBodyBytes,
+  });
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host}:${port}`;
+  announce(JSON.stringify({ event: 'listening', url, backend: backend.name }));
+  return {
+    url,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      db.close();
+    },
+  };
+}
+
+/** At first start: make an admin key, print it once, and leave it in a 0600 file. */
+async function bootstrapKey(
+  config: DaemonConfig,
+  keys: KeyStore,
+  announce: (line: string) => void,
+): Promise<void> {
+  if (keys.count() > 0) return;
+  const { id, key } = newApiKey();
+  keys.add(id, hashKey(key), 'default', new Date().toISOString());
+  const file = join(config.dataDir, 'api-key');
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  announce(JSON.stringify({ event: 'api-key-created', apiKey: key, file }));
+}

@@ -1,0 +1,41 @@
+/**
+ * The one interface every isolation backend implements (jail, gvisor, microvm). A backend turns a
+ * sandbox spec into a running sandbox whose agent answers at `agent`, and tears it down leaving
+ * nothing behind. It knows nothing of tenants, the API or the store.
+ */
+import type { BackendName, Isolation, Limits } from '@paddock/protocol';
+import type { NetworkPlan } from '../net/plan.js';
+
+export interface SandboxSpec {
+  /** Host-side name, unique per sandbox instance: runtime id, netns, interface, directory. */
+  name: string;
+  /** The user-visible id (becomes the hostname). */
+  id: string;
+  limits: Limits;
+  network: NetworkPlan;
+  /** Secret the agent requires on every request. */
+  agentToken: string;
+}
+
+export interface AgentEndpoint {
+  host: string;
+  port: number;
+  token: string;
+}
+
+export interface RunningSandbox {
+  agent: AgentEndpoint;
+}
+
+export type Liveness = { alive: true } | { alive: false; reason: string };
+
+export interface Backend {
+  readonly name: BackendName;
+  readonly isolation: Isolation;
+  /** Boot the sandbox; on failure nothing is left behind. Resolves once the agent is listening. */
+  create(spec: SandboxSpec): Promise<RunningSandbox>;
+  /** Remove processes, mounts, disk, network and cgroups. Idempotent, and safe on half-made sandboxes. */
+  destroy(spec: SandboxSpec): Promise<void>;
+  /** Whether the sandbox's runtime is still there (for the daemon's restart and health checks). */
+  inspect(spec: SandboxSpec): Promise<Liveness>;
+}

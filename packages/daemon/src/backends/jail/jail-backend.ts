@@ -1,0 +1,140 @@
+/**
+ * The namespace jail: runc runs each sandbox from an OCI bundle in its own user, mount, PID,
+ * network, UTS, IPC and cgroup namespaces, on an overlay of the shared read-only image over a
+ * per-sandbox size-limited disk. For trusted work: it shares the host kernel.
+ */
+import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AGENT_ENV, AGENT_PORT } from '@paddock/protocol';
+import { cgroupExists, removeCgroup } from '../../host/cgroups.js';
+import { createDiskFile, mountLoop, mountOverlay, unmount } from '../../host/mounts.js';
+import { createNetwork, destroyNetwork, netnsPath } from '../../host/netns.js';
+import { protectInitFromOom } from '../../host/oom.js';
+import { forceDelete, runDetached, state, type OciRuntime } from '../../host/oci-runtime.js';
+import { Cleanup } from '../../util/cleanup.js';
+import type { Backend, Liveness, RunningSandbox, SandboxSpec } from '../backend.js';
+import { ociConfig } from '../oci/config.js';
+import type { SeccompProfile } from '../oci/seccomp.js';
+
+export interface JailOptions {
+  /** Where per-sandbox directories live. */
+  sandboxesDir: string;
+  /** Read-only root filesystem of the guest image (ids shifted by hostIdBase). */
+  imageRootfs: string;
+  hostIdBase: number;
+  runtime: OciRuntime;
+  seccomp: SeccompProfile;
+}
+
+/** Paths of one sandbox's files on the host. */
+export function sandboxPaths(sandboxesDir: string, name: string) {
+  const dir = join(sandboxesDir, name);
+  return {
+    dir,
+    diskFile: join(dir, 'disk.img'),
+    disk: join(dir, 'disk'),
+    upper: join(dir, 'disk', 'upper'),
+    work: join(dir, 'disk', 'work'),
+    // On the sandbox's own disk, so whatever the sandbox makes the agent print is bounded by its quota.
+    log: join(dir, 'disk', 'init.log'),
+    rootfs: join(dir, 'rootfs'),
+  };
+}
+
+export const AGENT_ARGV = ['/usr/bin/tini', '-g', '--', '/usr/bin/node', '/opt/paddock/agent.mjs'];
+
+export function agentEnv(spec: SandboxSpec): Record<string, string> {
+  return {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: '/root',
+    LANG: 'C.UTF-8',
+    [AGENT_ENV.token]: spec.agentToken,
+    [AGENT_ENV.listen]: `0.0.0.0:${AGENT_PORT}`,
+  };
+}
+
+export function cgroupsPathOf(name: string): string {
+  return `/paddock/${name}`;
+}
+
+export class JailBackend implements Backend {
+  readonly name = 'jail' as const;
+  readonly isolation = 'namespace' as const;
+
+  constructor(private readonly opts: JailOptions) {}
+
+  async create(spec: SandboxSpec): Promise<RunningSandbox> {
+    const cleanup = new Cleanup();
+    cleanup.defer(() => this.destroy(spec));
+    try {
+      await this.prepareRootfs(spec);
+      await createNetwork(spec.network);
+      await this.writeBundle(spec);
+      const p = sandboxPaths(this.opts.sandboxesDir, spec.name);
+      await runDetached(this.opts.runtime, p.dir, spec.name, p.log);
+      await this.protectInit(spec);
+      cleanup.release();
+    } catch (err) {
+      await cleanup.run();
+      throw err;
+    }
+    return { agent: { host: spec.network.sandboxIp, port: AGENT_PORT, token: spec.agentToken } };
+  }
+
+  private async prepareRootfs(spec: SandboxSpec): Promise<void> {
+    const p = sandboxPaths(this.opts.sandboxesDir, spec.name);
+    const root = this.opts.hostIdBase;
+    // The sandbox's mapped root must traverse (not list) the path to its rootfs.
+    await mkdir(p.dir, { recursive: true });
+    await chmod(this.opts.sandboxesDir, 0o711);
+    await chmod(p.dir, 0o711);
+    await createDiskFile(p.diskFile, spec.limits.diskMiB, root);
+    await mountLoop(p.diskFile, p.disk);
+    await mkdir(p.upper, { mode: 0o755 });
+    await chmod(p.upper, 0o755);
+    await chown(p.upper, root, root);
+    await mkdir(p.work);
+    await mountOverlay(this.opts.imageRootfs, p.upper, p.work, p.rootfs);
+  }
+
+  private async protectInit(spec: SandboxSpec): Promise<void> {
+    const st = await state(this.opts.runtime, spec.name);
+    if (!st) throw new Error(`runc lost sandbox ${spec.name} right after starting it`);
+    await protectInitFromOom(st.pid, cgroupsPathOf(spec.name));
+  }
+
+  private async writeBundle(spec: SandboxSpec): Promise<void> {
+    const p = sandboxPaths(this.opts.sandboxesDir, spec.name);
+    const config = ociConfig({
+      containerId: spec.name,
+      hostname: spec.id,
+      rootfs: p.rootfs,
+      netnsPath: netnsPath(spec.network),
+      hostIdBase: this.opts.hostIdBase,
+      cgroupsPath: cgroupsPathOf(spec.name),
+      limits: spec.limits,
+      args: AGENT_ARGV,
+      env: agentEnv(spec),
+      seccomp: this.opts.seccomp,
+    });
+    await writeFile(join(p.dir, 'config.json'), JSON.stringify(config), { mode: 0o600 });
+  }
+
+  async destroy(spec: SandboxSpec): Promise<void> {
+    const p = sandboxPaths(this.opts.sandboxesDir, spec.name);
+    await forceDelete(this.opts.runtime, spec.name);
+    await unmount(p.rootfs);
+    await unmount(p.disk);
+    await destroyNetwork(spec.network);
+    if (await cgroupExists(cgroupsPathOf(spec.name))) await removeCgroup(cgroupsPathOf(spec.name));
+    await rm(p.dir, { recursive: true, force: true });
+  }
+
+  async inspect(spec: SandboxSpec): Promise<Liveness> {
+    const st = await state(this.opts.runtime, spec.name);
+    if (!st) return { alive: false, reason: 'the runtime has no record of the sandbox' };
+    if (st.status !== 'running')
+      return { alive: false, reason: `the sandbox's init is ${st.status}` };
+    return { alive: true };
+  }
+}

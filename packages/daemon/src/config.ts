@@ -1,0 +1,66 @@
+/**
+ * Daemon configuration: flags beat environment variables beat embedded defaults. Only main.ts
+ * calls this; everything else receives the parsed config.
+ */
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_DAEMON_PORT, type Limits } from '@paddock/protocol';
+
+export interface DaemonConfig {
+  dataDir: string;
+  imageDir: string;
+  host: string;
+  port: number;
+  backend: 'auto' | 'jail';
+  subnet: string;
+  mirror: string;
+  agentBundle: string;
+  hostIdBase: number;
+  maxBodyBytes: number;
+  defaults: Limits;
+}
+
+export const DEFAULT_LIMITS: Limits = { cpuMillis: 1000, memoryMiB: 512, diskMiB: 1024, pids: 512 };
+
+type Flags = Record<string, string | undefined>;
+
+export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): DaemonConfig {
+  const pick = (flag: string, envName: string, fallback: string) =>
+    flags[flag] ?? env[envName] ?? fallback;
+  const dataDir = pick('data-dir', 'PADDOCK_DATA_DIR', '/var/lib/paddock');
+  const [host, port] = splitListen(
+    pick('listen', 'PADDOCK_LISTEN', `127.0.0.1:${DEFAULT_DAEMON_PORT}`),
+  );
+  const backend = pick('backend', 'PADDOCK_BACKEND', 'auto');
+  if (backend !== 'auto' && backend !== 'jail') {
+    throw new Error(`--backend ${backend}: this build has 'jail' (and 'auto', which picks it)`);
+  }
+  return {
+    dataDir,
+    imageDir: pick('image-dir', 'PADDOCK_IMAGE_DIR', `${dataDir}/images`),
+    host,
+    port,
+    backend,
+    subnet: pick('subnet', 'PADDOCK_SUBNET', '10.213.0.0/16'),
+    mirror: pick('mirror', 'PADDOCK_DEBIAN_MIRROR', 'http://deb.debian.org/debian'),
+    agentBundle: pick('agent-bundle', 'PADDOCK_AGENT_BUNDLE', defaultAgentBundle()),
+    hostIdBase: 1_000_000,
+    maxBodyBytes: Number(
+      pick('max-body-bytes', 'PADDOCK_MAX_BODY_BYTES', String(64 * 1024 * 1024)),
+    ),
+    defaults: DEFAULT_LIMITS,
+  };
+}
+
+function splitListen(listen: string): [string, number] {
+  const i = listen.lastIndexOf(':');
+  const port = Number(listen.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`--listen ${listen}: expected host:port`);
+  }
+  return [listen.slice(0, i), port];
+}
+
+/** The agent bundle built beside this package in the workspace. */
+function defaultAgentBundle(): string {
+  return fileURLToPath(new URL('../../agent/dist/agent.mjs', import.meta.url));
+}

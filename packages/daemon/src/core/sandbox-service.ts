@@ -1,0 +1,238 @@
+/**
+ * The core: decides what happens to sandboxes. It owns the lifecycle state machine, reserves ids
+ * and network slots in the store, drives the backend and talks to agents. No HTTP here.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  AGENT_PORT,
+  PaddockError,
+  acceptsWork,
+  isolationOf,
+  canTransition,
+  type CreateSandboxRequest,
+  type ExecRequest,
+  type ExecResult,
+  type Limits,
+  type ReadFileRequest,
+  type ReadFileResult,
+  type SandboxInfo,
+  type SandboxState,
+  type WriteFileRequest,
+  type WriteFileResult,
+} from '@paddock/protocol';
+import type { Backend, SandboxSpec } from '../backends/backend.js';
+import type { Logger } from '../log.js';
+import { networkPlan, slotCount, type Subnet } from '../net/plan.js';
+import type { SandboxRecord, SandboxStore } from '../store/sandboxes.js';
+import type { AgentClient } from '../agent-link/client.js';
+import type { AgentEndpoint } from '../backends/backend.js';
+import { waitForAgent } from './readiness.js';
+
+export interface SandboxServiceDeps {
+  store: SandboxStore;
+  backend: Backend;
+  connect: (ep: AgentEndpoint) => AgentClient;
+  defaults: Limits;
+  subnet: Subnet;
+  log: Logger;
+  /** How long a new sandbox's agent has to answer. */
+  readyTimeoutMs: number;
+}
+
+export class SandboxService {
+  constructor(private readonly deps: SandboxServiceDeps) {}
+
+  async create(tenant: string, req: CreateSandboxRequest): Promise<SandboxInfo> {
+    const { store, backend, log } = this.deps;
+    const rec = this.reserve(tenant, req);
+    const spec = this.specOf(rec);
+    const started = Date.now();
+    try {
+      const running = await backend.create(spec);
+      await waitForAgent(this.deps.connect(running.agent), this.deps.readyTimeoutMs);
+    } catch (err) {
+      log.error('sandbox create failed', { tenant, id: rec.id, error: String(err) });
+      await this.cleanupFailedCreate(rec, spec);
+      throw new PaddockError('BACKEND_ERROR', `Sandbox '${rec.id}' could not be started`);
+    }
+    this.transition(rec, 'running');
+    log.info('sandbox created', { tenant, id: rec.id, name: rec.name, ms: Date.now() - started });
+    return this.info(store.get(tenant, rec.id) ?? rec);
+  }
+
+  private reserve(tenant: string, req: CreateSandboxRequest): SandboxRecord {
+    const id = req.id ?? `sb-${randomBytes(5).toString('hex')}`;
+    const base = {
+      tenant,
+      id,
+      name: `pdk${randomBytes(5).toString('hex')}`,
+      state: 'creating' as const,
+      stateReason: undefined,
+      backend: this.deps.backend.name,
+      limits: { ...this.deps.defaults, ...req.limits },
+      env: req.env ?? {},
+      agentToken: randomBytes(32).toString('base64url'),
+      createdAt: new Date().toISOString(),
+    };
+    let rec: SandboxRecord | undefined;
+    try {
+      rec = this.deps.store.reserve(base, slotCount(this.deps.subnet));
+    } catch {
+      throw new PaddockError('CAPACITY_EXHAUSTED', 'Every sandbox network slot is in use');
+    }
+    if (!rec) throw new PaddockError('SANDBOX_ALREADY_EXISTS', `Sandbox '${id}' already exists`);
+    return rec;
+  }
+
+  private async cleanupFailedCreate(rec: SandboxRecord, spec: SandboxSpec): Promise<void> {
+    try {
+      await this.deps.backend.destroy(spec);
+      this.deps.store.delete(rec.tenant, rec.id);
+    } catch (err) {
+      this.deps.store.setState(
+        rec.tenant,
+        rec.id,
+        'failed',
+        'start failed and clean-up did not finish',
+      );
+      this.deps.log.error('clean-up after failed create failed', {
+        id: rec.id,
+        error: String(err),
+      });
+    }
+  }
+
+  get(tenant: string, id: string): SandboxInfo {
+    return this.info(this.find(tenant, id));
+  }
+
+  list(tenant: string): SandboxInfo[] {
+    return this.deps.store.list(tenant).map((r) => this.info(r));
+  }
+
+  async destroy(tenant: string, id: string): Promise<void> {
+    const rec = this.find(tenant, id);
+    if (rec.state === 'stopping') {
+      throw new PaddockError('INVALID_STATE', `Sandbox '${id}' is already being destroyed`);
+    }
+    this.transition(rec, 'stopping');
+    try {
+      await this.deps.backend.destroy(this.specOf(rec));
+    } catch (err) {
+      this.deps.store.setState(tenant, id, 'failed', 'destroy did not finish; call destroy again');
+      this.deps.log.error('sandbox destroy failed', { tenant, id, error: String(err) });
+      throw new PaddockError('BACKEND_ERROR', `Sandbox '${id}' could not be fully destroyed`);
+    }
+    this.deps.store.delete(tenant, id);
+    this.deps.log.info('sandbox destroyed', { tenant, id });
+  }
+
+  async exec(tenant: string, id: string, req: ExecRequest): Promise<ExecResult> {
+    const rec = this.runnable(tenant, id);
+    const env = { ...rec.env, ...req.env };
+    return this.withAgent(rec, (agent) => agent.exec({ ...req, env }));
+  }
+
+  async writeFile(tenant: string, id: string, req: WriteFileRequest): Promise<WriteFileResult> {
+    return this.withAgent(this.runnable(tenant, id), (agent) => agent.writeFile(req));
+  }
+
+  async readFile(tenant: string, id: string, req: ReadFileRequest): Promise<ReadFileResult> {
+    return this.withAgent(this.runnable(tenant, id), (agent) => agent.readFile(req));
+  }
+
+  /**
+   * Run an agent call; when the agent is unreachable, ask the backend whether the sandbox died
+   * and record it, so the caller and `ls` see why.
+   */
+  private async withAgent<T>(rec: SandboxRecord, fn: (a: AgentClient) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.deps.connect(this.endpointOf(rec)));
+    } catch (err) {
+      if (err instanceof PaddockError && err.code === 'SANDBOX_UNAVAILABLE') {
+        await this.noteIfDead(rec);
+      }
+      throw err;
+    }
+  }
+
+  private async noteIfDead(rec: SandboxRecord): Promise<void> {
+    const live = await this.deps.backend.inspect(this.specOf(rec));
+    if (!live.alive && canTransition(rec.state, 'failed')) {
+      this.deps.store.setState(rec.tenant, rec.id, 'failed', live.reason);
+      this.deps.log.warn('sandbox died', { tenant: rec.tenant, id: rec.id, reason: live.reason });
+    }
+  }
+
+  /**
+   * At start-up: sandboxes whose runtime is gone are marked failed with the reason; sandboxes
+   * caught half-way through create or destroy are cleaned up.
+   */
+  async recover(): Promise<void> {
+    for (const rec of this.deps.store.all()) {
+      const spec = this.specOf(rec);
+      if (rec.state === 'creating' || rec.state === 'stopping') {
+        await this.deps.backend.destroy(spec).catch(() => undefined);
+        this.deps.store.delete(rec.tenant, rec.id);
+        continue;
+      }
+      if (rec.state !== 'running') continue;
+      const live = await this.deps.backend.inspect(spec);
+      if (!live.alive) this.deps.store.setState(rec.tenant, rec.id, 'failed', live.reason);
+    }
+  }
+
+  private find(tenant: string, id: string): SandboxRecord {
+    const rec = this.deps.store.get(tenant, id);
+    if (!rec) throw new PaddockError('SANDBOX_NOT_FOUND', `Sandbox '${id}' does not exist`);
+    return rec;
+  }
+
+  private runnable(tenant: string, id: string): SandboxRecord {
+    const rec = this.find(tenant, id);
+    if (!acceptsWork(rec.state)) {
+      const why = rec.stateReason ? ` (${rec.stateReason})` : '';
+      throw new PaddockError('INVALID_STATE', `Sandbox '${id}' is ${rec.state}${why}`);
+    }
+    return rec;
+  }
+
+  private transition(rec: SandboxRecord, to: SandboxState): void {
+    if (!canTransition(rec.state, to)) {
+      throw new PaddockError(
+        'INVALID_STATE',
+        `Sandbox '${rec.id}' cannot go from ${rec.state} to ${to}`,
+      );
+    }
+    this.deps.store.setState(rec.tenant, rec.id, to);
+    rec.state = to;
+  }
+
+  private specOf(rec: SandboxRecord): SandboxSpec {
+    return {
+      name: rec.name,
+      id: rec.id,
+      limits: rec.limits,
+      network: networkPlan(this.deps.subnet, rec.slot, rec.name),
+      agentToken: rec.agentToken,
+    };
+  }
+
+  private endpointOf(rec: SandboxRecord): AgentEndpoint {
+    const plan = networkPlan(this.deps.subnet, rec.slot, rec.name);
+    return { host: plan.sandboxIp, port: AGENT_PORT, token: rec.agentToken };
+  }
+
+  private info(rec: SandboxRecord): SandboxInfo {
+    const info: SandboxInfo = {
+      id: rec.id,
+      state: rec.state,
+      backend: rec.backend,
+      isolation: isolationOf(rec.backend),
+      createdAt: rec.createdAt,
+      limits: rec.limits,
+    };
+    if (rec.stateReason) info.stateReason = rec.stateReason;
+    return info;
+  }
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * paddockd: `serve` runs the daemon; `setup` builds the guest image. The CLI's `paddock serve`
+ * and `paddock setup` run this program.
+ */
+import { parseArgs } from 'node:util';
+import { prepareImage, startDaemon } from './app.js';
+import { loadConfig } from './config.js';
+import { jsonLogger } from './log.js';
+
+const USAGE = `usage: paddockd <serve|setup> [options]
+  --data-dir DIR     data directory (PADDOCK_DATA_DIR, default /var/lib/paddock)
+  --image-dir DIR    guest image cache (PADDOCK_IMAGE_DIR, default DATA/images)
+  --listen HOST:PORT API address (PADDOCK_LISTEN, default 127.0.0.1:7070)
+  --backend NAME     auto|jail (PADDOCK_BACKEND, default auto)
+  --subnet CIDR      sandbox addresses (PADDOCK_SUBNET, default 10.213.0.0/16)
+  --mirror URL       Debian mirror for the image (PADDOCK_DEBIAN_MIRROR)
+`;
+
+const OPTIONS = {
+  'data-dir': { type: 'string' },
+  'image-dir': { type: 'string' },
+  listen: { type: 'string' },
+  backend: { type: 'string' },
+  subnet: { type: 'string' },
+  mirror: { type: 'string' },
+  'agent-bundle': { type: 'string' },
+  'max-body-bytes': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: OPTIONS,
+    allowPositionals: true,
+  });
+  const verb = positionals[0];
+  if (values.help || (verb !== 'serve' && verb !== 'setup')) {
+    process.stdout.write(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const { help: _help, ...flags } = values;
+  const config = loadConfig(flags, process.env);
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  if (verb === 'setup') {
+    const r = await prepareImage(config, (line) => say(`setup: ${line}`));
+    say(`setup: ${r.built ? 'built' : 'kept'} ${r.rootfs} in ${(r.buildMs / 1000).toFixed(1)} s`);
+    return 0;
+  }
+  // Everything the daemon writes (database, keys, bundles) is private unless made otherwise.
+  process.umask(0o077);
+  const daemon = await startDaemon(config, jsonLogger(), say);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  // Sandboxes keep running; a restarted daemon finds them again.
+  await daemon.close();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`paddockd: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

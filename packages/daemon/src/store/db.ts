@@ -1,0 +1,49 @@
+/**
+ * The daemon's SQLite database (WAL mode, one file in the data directory). Migrations are an
+ * ordered list; the applied count lives in `user_version`.
+ */
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+const MIGRATIONS = [
+  `CREATE TABLE api_keys (
+     id TEXT PRIMARY KEY,
+     hash TEXT NOT NULL UNIQUE,
+     tenant TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE sandboxes (
+     tenant TEXT NOT NULL,
+     id TEXT NOT NULL,
+     name TEXT NOT NULL UNIQUE,
+     state TEXT NOT NULL,
+     state_reason TEXT,
+     backend TEXT NOT NULL,
+     slot INTEGER NOT NULL UNIQUE,
+     limits TEXT NOT NULL,
+     env TEXT NOT NULL,
+     agent_token TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (tenant, id)
+   );`,
+];
+
+export function openDb(file: string): Db {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const applied = db.pragma('user_version', { simple: true }) as number;
+  for (let i = applied; i < MIGRATIONS.length; i++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[i] as string);
+      db.pragma(`user_version = ${i + 1}`);
+    })();
+  }
+}

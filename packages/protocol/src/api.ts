@@ -1,0 +1,149 @@
+/**
+ * The daemon's public HTTP API: request and response shapes. The same schemas validate requests,
+ * type the SDK and generate /v1/openapi.json.
+ */
+import { MAX_JSON_BODY_BYTES } from './constants.js';
+import { SANDBOX_STATES } from './lifecycle.js';
+import {
+  array,
+  boolean,
+  int,
+  literal,
+  object,
+  optional,
+  record,
+  string,
+  union,
+  type Infer,
+} from './schema.js';
+
+export const sandboxIdSchema = string({
+  minLength: 1,
+  maxLength: 63,
+  pattern: /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/,
+  patternHint: '1-63 lowercase letters, digits and inner hyphens',
+  description: 'A name chosen by the caller, unique within its tenant. Never a credential.',
+});
+
+export const envNameSchema = string({
+  minLength: 1,
+  maxLength: 256,
+  pattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
+  patternHint: 'a shell variable name (letters, digits, underscore; not starting with a digit)',
+});
+
+export const envSchema = record(envNameSchema, string({ maxLength: 128 * 1024 }), { max: 256 });
+
+export const pathSchema = string({
+  minLength: 1,
+  maxLength: 4096,
+  description: 'Absolute, or relative to /workspace.',
+});
+
+export const backendNameSchema = literal('jail', 'gvisor', 'microvm');
+export type BackendName = Infer<typeof backendNameSchema>;
+export const isolationSchema = literal('namespace', 'user-kernel', 'vm');
+export type Isolation = Infer<typeof isolationSchema>;
+
+/** The kernel boundary each backend puts around a sandbox. */
+export function isolationOf(backend: BackendName): Isolation {
+  const table: Record<BackendName, Isolation> = {
+    jail: 'namespace',
+    gvisor: 'user-kernel',
+    microvm: 'vm',
+  };
+  return table[backend];
+}
+
+export const limitsSchema = object({
+  cpuMillis: optional(int({ min: 100, max: 64_000, description: '1000 = one core' })),
+  memoryMiB: optional(int({ min: 32, max: 256 * 1024 })),
+  diskMiB: optional(int({ min: 64, max: 1024 * 1024 })),
+  pids: optional(int({ min: 16, max: 65_536 })),
+});
+export type LimitsInput = Infer<typeof limitsSchema>;
+export type Limits = Required<LimitsInput>;
+
+export const createSandboxSchema = object({
+  id: optional(sandboxIdSchema),
+  limits: optional(limitsSchema),
+  env: optional(envSchema),
+});
+export type CreateSandboxRequest = Infer<typeof createSandboxSchema>;
+
+export const sandboxInfoSchema = object({
+  id: sandboxIdSchema,
+  state: literal(...SANDBOX_STATES),
+  stateReason: optional(string({ maxLength: 4096 })),
+  backend: backendNameSchema,
+  isolation: isolationSchema,
+  createdAt: string({ maxLength: 64 }),
+  limits: object({
+    cpuMillis: int({ min: 0, max: 64_000 }),
+    memoryMiB: int({ min: 0, max: 256 * 1024 }),
+    diskMiB: int({ min: 0, max: 1024 * 1024 }),
+    pids: int({ min: 0, max: 65_536 }),
+  }),
+});
+export type SandboxInfo = Infer<typeof sandboxInfoSchema>;
+
+export const sandboxListSchema = object({ sandboxes: array(sandboxInfoSchema, { max: 100_000 }) });
+export type SandboxList = Infer<typeof sandboxListSchema>;
+
+const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
+
+export const commandSchema = union(
+  string({ minLength: 1, maxLength: 256 * 1024, description: 'Run by /bin/bash -c.' }),
+  array(string({ maxLength: 128 * 1024 }), { min: 1, max: 4096 }),
+  'must be a non-empty shell string or a non-empty array of strings (argv, run without a shell)',
+);
+
+export const execRequestSchema = object({
+  command: commandSchema,
+  env: optional(envSchema),
+  cwd: optional(pathSchema),
+  timeout: optional(int({ min: 1, max: MAX_TIMEOUT_MS, description: 'Milliseconds.' })),
+});
+export type ExecRequest = Infer<typeof execRequestSchema>;
+
+export const execResultSchema = object({
+  success: boolean(),
+  exitCode: int({ min: -1, max: 255 }),
+  stdout: string({ maxLength: MAX_JSON_BODY_BYTES }),
+  stderr: string({ maxLength: MAX_JSON_BODY_BYTES }),
+  duration: int({ min: 0, max: MAX_TIMEOUT_MS * 2, description: 'Milliseconds.' }),
+  truncated: optional(boolean()),
+});
+export type ExecResult = Infer<typeof execResultSchema>;
+
+export const encodingSchema = literal('utf-8', 'base64');
+export type Encoding = Infer<typeof encodingSchema>;
+
+export const writeFileRequestSchema = object({
+  path: pathSchema,
+  content: string({ maxLength: MAX_JSON_BODY_BYTES }),
+  encoding: optional(encodingSchema),
+});
+export type WriteFileRequest = Infer<typeof writeFileRequestSchema>;
+
+export const writeFileResultSchema = object({
+  path: pathSchema,
+  bytes: int({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+});
+export type WriteFileResult = Infer<typeof writeFileResultSchema>;
+
+export const readFileRequestSchema = object({
+  path: pathSchema,
+  encoding: optional(encodingSchema),
+});
+export type ReadFileRequest = Infer<typeof readFileRequestSchema>;
+
+export const readFileResultSchema = object({
+  path: pathSchema,
+  content: string({ maxLength: MAX_JSON_BODY_BYTES }),
+  encoding: encodingSchema,
+  size: int({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+});
+export type ReadFileResult = Infer<typeof readFileResultSchema>;
+
+export const deletedSchema = object({ id: sandboxIdSchema, deleted: boolean() });

@@ -1,0 +1,124 @@
+/**
+ * The one error registry. Every error Paddock reports has a code from here, the HTTP status the
+ * API answers with, and a hint that names the fix. A retired code is never reused.
+ */
+
+interface ErrorSpec {
+  readonly status: number;
+  /** What the caller can do about it; appended to messages that do not already say. */
+  readonly hint: string;
+  readonly retryable?: boolean;
+}
+
+export const ERRORS = {
+  VALIDATION_FAILED: { status: 400, hint: 'Fix the named field and send the request again.' },
+  INVALID_JSON: { status: 400, hint: 'Send a JSON body with Content-Type: application/json.' },
+  UNAUTHORIZED: {
+    status: 401,
+    hint: 'Pass a valid API key as "Authorization: Bearer <key>" (the SDK and CLI read PADDOCK_API_KEY).',
+  },
+  ROUTE_NOT_FOUND: { status: 404, hint: 'See /v1/openapi.json for the routes this daemon serves.' },
+  METHOD_NOT_ALLOWED: { status: 405, hint: 'See /v1/openapi.json for the methods of this route.' },
+  SANDBOX_NOT_FOUND: {
+    status: 404,
+    hint: 'Create it first (getSandbox(client, id) or `paddock create <id>`), or check the id with `paddock ls`.',
+  },
+  SANDBOX_ALREADY_EXISTS: {
+    status: 409,
+    hint: 'Pick another id, or use the existing sandbox (getSandbox reuses it).',
+  },
+  INVALID_STATE: {
+    status: 409,
+    hint: 'Wait for the sandbox to be running, or destroy and create it again.',
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, hint: 'Send a smaller body, or split the content.' },
+  COMMAND_TIMEOUT: {
+    status: 408,
+    hint: 'The command was killed; pass a larger `timeout` (milliseconds) if it needs longer.',
+  },
+  FILE_NOT_FOUND: { status: 404, hint: 'Check the path; relative paths start at /workspace.' },
+  IS_DIRECTORY: { status: 400, hint: 'The path is a directory; name a file inside it.' },
+  NOT_DIRECTORY: { status: 400, hint: 'A parent of the path is a file, not a directory.' },
+  PERMISSION_DENIED: { status: 403, hint: 'The sandbox user may not access this path.' },
+  NO_SPACE: {
+    status: 507,
+    hint: "The sandbox's disk quota is full; delete files or create the sandbox with a larger `disk` limit.",
+  },
+  FILE_TOO_LARGE: {
+    status: 413,
+    hint: 'The file is over the buffered read limit; read it in parts with exec or a stream.',
+  },
+  FILESYSTEM_ERROR: { status: 500, hint: 'The filesystem call failed; see the message.' },
+  SANDBOX_UNAVAILABLE: {
+    status: 503,
+    hint: "The sandbox's agent did not answer; retry, or check `paddock ls` for a failed state.",
+    retryable: true,
+  },
+  AGENT_PROTOCOL_ERROR: {
+    status: 502,
+    hint: 'The sandbox agent sent a malformed reply; the sandbox may be compromised. Destroy it.',
+  },
+  BACKEND_ERROR: {
+    status: 500,
+    hint: 'The isolation backend failed; the daemon log has the detail.',
+  },
+  CAPACITY_EXHAUSTED: {
+    status: 503,
+    hint: 'The daemon has no free network slots; destroy unused sandboxes.',
+    retryable: true,
+  },
+  INTERNAL_ERROR: { status: 500, hint: 'An unexpected error; the daemon log has the detail.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+export function statusOf(code: ErrorCode): number {
+  return ERRORS[code].status;
+}
+
+export function isRetryable(code: ErrorCode): boolean {
+  const spec: ErrorSpec = ERRORS[code];
+  return spec.retryable === true;
+}
+
+export function isErrorCode(v: unknown): v is ErrorCode {
+  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(ERRORS, v);
+}
+
+/** The wire body of every error. */
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** The typed error thrown inside the daemon and the agent; the API maps it to its status. */
+export class PaddockError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'PaddockError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    return statusOf(this.code);
+  }
+
+  toBody(): ErrorBody {
+    const body: ErrorBody = { code: this.code, message: withHint(this.code, this.message) };
+    if (this.details) body.details = this.details;
+    return body;
+  }
+}
+
+/** A message followed by the registry's hint, so every error names its fix. */
+export function withHint(code: ErrorCode, message: string): string {
+  const hint = ERRORS[code].hint;
+  return message.includes(hint) ? message : `${message}. ${hint}`;
+}

@@ -1,0 +1,264 @@
+/**
+ * A handle on one sandbox by id. The sandbox is created on first use and re-created once if it
+ * was destroyed behind the handle's back, so callers never manage its existence by hand.
+ */
+import type {
+  Encoding,
+  ExecResult,
+  ReadFileResult,
+  SandboxInfo,
+  WriteFileResult,
+} from '@paddock/protocol';
+import { sandboxPath, type Paddock } from './client.js';
+import { PaddockError } from './errors.js';
+import type { ExecRequest, LimitsInput, ReadFileRequest, WriteFileRequest } from './types.js';
+
+/**
+ * How `getSandbox` creates the sandbox when it does not exist yet.
+ *
+ * @example
+ * const options: SandboxOptions = { limits: { memoryMiB: 1024 }, env: { CI: '1' } };
+ */
+export interface SandboxOptions {
+  /** Resource limits applied when this handle creates the sandbox. */
+  limits?: LimitsInput;
+  /** Environment for every command, applied when this handle creates the sandbox. */
+  env?: Record<string, string>;
+  /**
+   * Create the sandbox on first use (default true). With false, operations on a missing sandbox
+   * throw SandboxNotFoundError instead.
+   */
+  createIfMissing?: boolean;
+}
+
+/**
+ * Options of `sandbox.exec`.
+ *
+ * @example
+ * const options: ExecOptions = { cwd: 'app', env: { NODE_ENV: 'test' }, timeout: 60_000 };
+ */
+export interface ExecOptions {
+  /** Extra environment; entries whose value is undefined are left out. */
+  env?: Record<string, string | undefined>;
+  /** Working directory; absolute, or relative to /workspace. */
+  cwd?: string;
+  /** Kill the command after this many milliseconds (it then throws CommandTimeoutError). */
+  timeout?: number;
+  /** Abandons the request (the daemon still stops the command at its timeout). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Options of `sandbox.writeFile` and `sandbox.readFile`.
+ *
+ * @example
+ * const options: FileOptions = { encoding: 'base64' };
+ */
+export interface FileOptions {
+  /** For writes: how a string `content` is encoded. For reads: how to return the content. */
+  encoding?: Encoding;
+  signal?: AbortSignal;
+}
+
+/** Time the client waits for an exec reply beyond the command's own timeout. */
+const EXEC_GRACE_MS = 10_000;
+
+/**
+ * Get a handle on the sandbox `id`, created on first use with `options`. An existing sandbox with
+ * that id is reused as it is (its limits are not changed).
+ *
+ * @example
+ * const sandbox = getSandbox(paddock, 'my-task', { limits: { memoryMiB: 512 } });
+ * const { stdout } = await sandbox.exec('echo hello');
+ */
+export function getSandbox(client: Paddock, id: string, options: SandboxOptions = {}): Sandbox {
+  return new Sandbox(client, id, options);
+}
+
+/**
+ * One sandbox: run commands, move files, destroy it. Get one with `getSandbox`.
+ *
+ * @example
+ * await using sandbox = getSandbox(paddock, 'scratch');
+ * await sandbox.writeFile('hello.txt', 'hi');
+ * const result = await sandbox.exec(['cat', 'hello.txt']);
+ */
+export class Sandbox implements AsyncDisposable {
+  readonly id: string;
+  readonly #client: Paddock;
+  readonly #options: SandboxOptions;
+  /** The in-flight or finished create; shared so concurrent first calls POST once. */
+  #ready: Promise<void> | undefined;
+  /** Bumped by destroy, so an operation that raced it does not bring the sandbox back. */
+  #generation = 0;
+
+  /** Prefer `getSandbox(client, id, options)`. */
+  constructor(client: Paddock, id: string, options: SandboxOptions = {}) {
+    this.id = id;
+    this.#client = client;
+    this.#options = options;
+  }
+
+  /**
+   * Run a command and wait for it. A string runs through `/bin/bash -c`; an array runs as argv
+   * without a shell. A non-zero exit code is a result, not an error.
+   *
+   * @example
+   * const r = await sandbox.exec('ls -la', { cwd: '/tmp', timeout: 10_000 });
+   * if (!r.success) console.error(r.exitCode, r.stderr);
+   * @throws CommandTimeoutError when `timeout` elapses; it carries the output so far.
+   */
+  exec(command: string | string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const body = execRequest(command, options);
+    const timeoutMs = execDeadline(this.#client.timeoutMs, options.timeout);
+    const path = sandboxPath(this.id, '/exec');
+    return this.#run(() =>
+      this.#client.request<ExecResult>('POST', path, { body, timeoutMs, signal: options.signal }),
+    );
+  }
+
+  /**
+   * Write a file, creating parent directories. Bytes (`Uint8Array`) are sent as base64; a string
+   * is sent as UTF-8 unless `encoding: 'base64'` says it already is base64.
+   *
+   * @example
+   * await sandbox.writeFile('main.py', 'print(1)');
+   * await sandbox.writeFile('logo.png', pngBytes);
+   */
+  writeFile(
+    path: string,
+    content: string | Uint8Array,
+    options: FileOptions = {},
+  ): Promise<WriteFileResult> {
+    const body: WriteFileRequest =
+      typeof content === 'string'
+        ? { path, content, encoding: options.encoding ?? 'utf-8' }
+        : { path, content: toBase64(content), encoding: 'base64' };
+    const route = sandboxPath(this.id, '/files/write');
+    return this.#run(() =>
+      this.#client.request<WriteFileResult>('POST', route, { body, signal: options.signal }),
+    );
+  }
+
+  /**
+   * Read a file. `encoding: 'base64'` returns binary content as base64.
+   *
+   * @example
+   * const { content } = await sandbox.readFile('out.txt');
+   * const png = await sandbox.readFile('plot.png', { encoding: 'base64' });
+   * @throws FileNotFoundError when the path does not exist.
+   */
+  readFile(path: string, options: FileOptions = {}): Promise<ReadFileResult> {
+    const body: ReadFileRequest = options.encoding
+      ? { path, encoding: options.encoding }
+      : { path };
+    const route = sandboxPath(this.id, '/files/read');
+    return this.#run(() =>
+      this.#client.request<ReadFileResult>('POST', route, { body, signal: options.signal }),
+    );
+  }
+
+  /**
+   * The sandbox's state, backend and limits (creating it if needed).
+   *
+   * @example
+   * const { state, limits } = await sandbox.info();
+   */
+  info(): Promise<SandboxInfo> {
+    return this.#run(() => this.#client.getSandboxInfo(this.id));
+  }
+
+  /**
+   * Destroy the sandbox. Safe to call more than once; a later operation creates it afresh.
+   *
+   * @example
+   * await sandbox.destroy();
+   */
+  async destroy(): Promise<void> {
+    // Let an in-flight create settle first, or it could land after the delete and leak.
+    const pending = this.#ready;
+    this.#ready = undefined;
+    this.#generation++;
+    await pending?.catch(() => undefined);
+    try {
+      await this.#client.deleteSandbox(this.id);
+    } catch (e) {
+      if (!isSandboxNotFound(e)) throw e;
+    }
+  }
+
+  /**
+   * Destroys the sandbox at the end of an `await using` block.
+   *
+   * @example
+   * await using sandbox = getSandbox(paddock, 'tmp');
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.destroy();
+  }
+
+  /** Run `op` once the sandbox exists; if it vanished meanwhile, re-create and retry once. */
+  async #run<T>(op: () => Promise<T>): Promise<T> {
+    if (this.#options.createIfMissing === false) return op();
+    const generation = this.#generation;
+    const ready = this.#ensureCreated();
+    await ready;
+    try {
+      return await op();
+    } catch (e) {
+      if (!isSandboxNotFound(e) || generation !== this.#generation) throw e;
+      // Only the first caller to see the loss resets; others then share its re-create.
+      if (this.#ready === ready) this.#ready = undefined;
+      await this.#ensureCreated();
+      return op();
+    }
+  }
+
+  #ensureCreated(): Promise<void> {
+    if (this.#ready) return this.#ready;
+    const ready = this.#create();
+    this.#ready = ready;
+    // A failed create is not cached: the next operation tries again.
+    ready.catch(() => {
+      if (this.#ready === ready) this.#ready = undefined;
+    });
+    return ready;
+  }
+
+  async #create(): Promise<void> {
+    const { limits, env } = this.#options;
+    try {
+      await this.#client.createSandbox({ id: this.id, limits, env });
+    } catch (e) {
+      if (!(PaddockError.is(e) && e.code === 'SANDBOX_ALREADY_EXISTS')) throw e;
+    }
+  }
+}
+
+function toBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+function isSandboxNotFound(e: unknown): boolean {
+  return PaddockError.is(e) && e.code === 'SANDBOX_NOT_FOUND';
+}
+
+function execRequest(command: string | string[], options: ExecOptions): ExecRequest {
+  const body: ExecRequest = { command };
+  if (options.env) body.env = definedEntries(options.env);
+  if (options.cwd !== undefined) body.cwd = options.cwd;
+  if (options.timeout !== undefined) body.timeout = options.timeout;
+  return body;
+}
+
+function definedEntries(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
+  return out;
+}
+
+/** The command may legitimately run for `timeout`; without one, only the command bounds it. */
+function execDeadline(clientTimeoutMs: number, commandTimeout: number | undefined): number {
+  if (commandTimeout === undefined || clientTimeoutMs === 0) return 0;
+  return Math.max(clientTimeoutMs, commandTimeout + EXEC_GRACE_MS);
+}

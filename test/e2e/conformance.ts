@@ -1,0 +1,231 @@
+/**
+ * The backend conformance suite: SDK -> daemon -> backend -> agent, against a real daemon. Every
+ * backend's test file calls `describeConformance` unchanged.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Paddock, PaddockError, getSandbox, type Sandbox } from '@paddock/sdk';
+import { hostTraces, removeDataDir, startDaemon, type TestDaemon } from './harness.js';
+
+export interface ConformanceOptions {
+  backend: string;
+  subnet: string;
+}
+
+const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
+
+export function describeConformance(opts: ConformanceOptions): void {
+  describe(`conformance: ${opts.backend}`, () => {
+    let daemon: TestDaemon;
+    let client: Paddock;
+    let a: Sandbox;
+    let b: Sandbox;
+
+    beforeAll(async () => {
+      daemon = await startDaemon({ backend: opts.backend, subnet: opts.subnet });
+      client = new Paddock({ url: daemon.url, apiKey: daemon.apiKey });
+      a = getSandbox(client, 'conf-a', { limits: { memoryMiB: 256, pids: 128, diskMiB: 256 } });
+      b = getSandbox(client, 'conf-b');
+      await Promise.all([a.exec('true'), b.exec('true')]);
+    });
+
+    afterAll(async () => {
+      await a?.destroy();
+      await b?.destroy();
+      await daemon?.stop();
+      if (daemon) removeDataDir(daemon.dataDir);
+    });
+
+    describe('commands', () => {
+      it('runs echo and returns its output', async () => {
+        const r = await a.exec('echo hello');
+        expect(r).toMatchObject({ success: true, exitCode: 0, stdout: 'hello\n', stderr: '' });
+        expect(r.duration).toBeGreaterThanOrEqual(0);
+      });
+
+      it('returns non-zero exit codes as results', async () => {
+        const r = await a.exec('exit 42');
+        expect(r).toMatchObject({ success: false, exitCode: 42 });
+      });
+
+      it('separates stderr from stdout', async () => {
+        const r = await a.exec('echo out; echo err >&2');
+        expect(r.stdout).toBe('out\n');
+        expect(r.stderr).toBe('err\n');
+      });
+
+      it('applies env and cwd', async () => {
+        await a.exec('mkdir -p /tmp/wd');
+        const r = await a.exec('echo "$GREETING $(pwd)"', {
+          env: { GREETING: 'hi' },
+          cwd: '/tmp/wd',
+        });
+        expect(r.stdout).toBe('hi /tmp/wd\n');
+      });
+
+      it('runs argv without a shell', async () => {
+        const r = await a.exec(['echo', '$HOME', '&&', 'x']);
+        expect(r.stdout).toBe('$HOME && x\n');
+      });
+
+      it('kills a command at its timeout and says so', async () => {
+        const err = await a
+          .exec('echo started; sleep 30', { timeout: 500 })
+          .catch((e: unknown) => e);
+        expect(PaddockError.is(err)).toBe(true);
+        expect((err as PaddockError).code).toBe('COMMAND_TIMEOUT');
+        const left = await a.exec('pgrep -f "^sleep 30$" || echo none');
+        expect(left.stdout.trim()).toBe('none');
+      });
+
+      it('runs in a kernel namespace of its own, not seeing host processes', async () => {
+        const r = await a.exec('ps -e -o pid=,comm=');
+        const pids = r.stdout
+          .trim()
+          .split('\n')
+          .map((l) => Number(l.trim().split(/\s+/)[0]));
+        expect(Math.max(...pids)).toBeLessThan(1000);
+        expect(r.stdout).not.toMatch(/vitest|paddockd|systemd/);
+        const init = await a.exec('cat /proc/1/cmdline | tr "\\0" " "');
+        expect(init.stdout).toMatch(/tini/);
+      });
+    });
+
+    describe('files', () => {
+      it('writes and reads back text', async () => {
+        await a.writeFile('/workspace/notes/hello.txt', 'héllo wörld\n');
+        const r = await a.readFile('/workspace/notes/hello.txt');
+        expect(r.content).toBe('héllo wörld\n');
+        expect(r.encoding).toBe('utf-8');
+        const viaShell = await a.exec('cat /workspace/notes/hello.txt');
+        expect(viaShell.stdout).toBe('héllo wörld\n');
+      });
+
+      it('writes and reads back a 10 MiB binary file intact', async () => {
+        const data = randomBytes(10 * 1024 * 1024);
+        await a.writeFile('/workspace/blob.bin', data);
+        const r = await a.readFile('/workspace/blob.bin', { encoding: 'base64' });
+        expect(r.encoding).toBe('base64');
+        expect(sha256(Buffer.from(r.content, 'base64'))).toBe(sha256(data));
+        const inside = await a.exec('sha256sum /workspace/blob.bin');
+        expect(inside.stdout.split(' ')[0]).toBe(sha256(data));
+      });
+
+      it('reports a missing file with FILE_NOT_FOUND', async () => {
+        const err = await a.readFile('/workspace/nope.txt').catch((e: unknown) => e);
+        expect((err as PaddockError).code).toBe('FILE_NOT_FOUND');
+      });
+    });
+
+    describe('isolation', () => {
+      it('keeps two sandboxes apart: files and processes', async () => {
+        await a.writeFile('/workspace/secret-a', 'only in a');
+        await a.exec('nohup sleep 300 > /dev/null 2>&1 &');
+        const files = await b.exec('ls /workspace; cat /workspace/secret-a 2>&1; true');
+        expect(files.stdout).not.toContain('only in a');
+        const procs = await b.exec('ps -e -o comm=');
+        expect(procs.stdout).not.toMatch(/sleep/);
+        await a.exec('pkill -f "sleep 300"; true');
+      });
+
+      it('cannot reach the host or another sandbox over the network', async () => {
+        const gw = (await a.exec("ip route show default | awk '{print $3}'")).stdout.trim();
+        expect(gw).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+        const server = await listen(gw);
+        try {
+          const port = (server.address() as { port: number }).port;
+          const toHost = await a.exec(
+            `timeout 3 bash -c 'echo x > /dev/tcp/${gw}/${port}' && echo open || echo closed`,
+          );
+          expect(toHost.stdout.trim()).toBe('closed');
+          const bIp = (
+            await b.exec("ip -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1")
+          ).stdout.trim();
+          const toB = await a.exec(
+            `timeout 3 bash -c 'echo x > /dev/tcp/${bIp}/49983' && echo open || echo closed`,
+          );
+          expect(toB.stdout.trim()).toBe('closed');
+        } finally {
+          server.close();
+        }
+      });
+    });
+
+    describe('limits', () => {
+      it('OOM-kills a memory hog inside its sandbox while the daemon lives on', async () => {
+        const r = await a.exec(
+          'python3 -c "x = []\nwhile True: x.append(bytearray(16 * 1024 * 1024))"',
+          { timeout: 60_000 },
+        );
+        expect(r.success).toBe(false);
+        expect(r.exitCode).toBe(137);
+        expect((await a.exec('echo alive')).stdout).toBe('alive\n');
+        expect((await client.health()).status).toBe('ok');
+      });
+
+      it('stops a fork bomb at the pids limit', async () => {
+        const r = await a.exec('bomb() { bomb | bomb & }; bomb; sleep 2; echo survived', {
+          timeout: 60_000,
+        });
+        expect(r.stdout).toContain('survived');
+        await a.exec('pkill -9 -f bomb; true').catch(() => undefined);
+        await waitUntil(
+          async () => (await a.exec('echo ok').catch(() => undefined))?.stdout === 'ok\n',
+        );
+        const count = await a.exec('ls /proc | grep -c "^[0-9]"');
+        expect(Number(count.stdout)).toBeLessThanOrEqual(128);
+      });
+
+      it('stops a disk fill at the quota with an error, not a crash', async () => {
+        const fill = await a.exec(
+          'dd if=/dev/zero of=/workspace/fill bs=1M count=1024 2>&1; echo rc=$?',
+        );
+        expect(fill.stdout).toMatch(/No space left on device/);
+        const err = await a
+          .writeFile('/workspace/more.bin', randomBytes(4 * 1024 * 1024))
+          .catch((e: unknown) => e);
+        expect((err as PaddockError).code).toBe('NO_SPACE');
+        await a.exec('rm -f /workspace/fill');
+        expect((await a.exec('echo fine')).stdout).toBe('fine\n');
+      });
+    });
+
+    describe('destroy', () => {
+      it('removes cgroups, mounts, network namespace, veth and the writable layer', async () => {
+        const pre = hostTraces(daemon.dataDir);
+        const c = getSandbox(client, 'conf-destroy');
+        await c.exec('echo data > /workspace/f');
+        const during = hostTraces(daemon.dataDir);
+        expect(during.mounts.length).toBeGreaterThan(pre.mounts.length);
+        expect(during.netns.length).toBeGreaterThan(pre.netns.length);
+        expect(during.cgroups.length).toBeGreaterThan(pre.cgroups.length);
+        await c.destroy();
+        const after = hostTraces(daemon.dataDir);
+        for (const k of ['mounts', 'netns', 'links', 'cgroups', 'sandboxDirs'] as const) {
+          const left = after[k].filter((x) => !pre[k].includes(x));
+          expect({ kind: k, left }).toEqual({ kind: k, left: [] });
+        }
+        const err = await client.getSandboxInfo('conf-destroy').catch((e: unknown) => e);
+        expect((err as PaddockError).code).toBe('SANDBOX_NOT_FOUND');
+      });
+    });
+  });
+}
+
+function listen(host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((s) => s.destroy());
+    server.once('error', reject);
+    server.listen(0, host, () => resolve(server));
+  });
+}
+
+async function waitUntil(fn: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('condition not met in time');
+}

@@ -1,0 +1,133 @@
+/**
+ * Test fixtures: a real daemon (the built paddockd) started as a child process on a temporary
+ * data directory, a port chosen by the kernel and its own sandbox subnet; and leak checks for
+ * everything a sandbox puts on the host.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
+import { createInterface } from 'node:readline';
+import { basename, join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+export const DAEMON = join(ROOT, 'packages', 'daemon', 'dist', 'main.js');
+export const CLI = join(ROOT, 'packages', 'cli', 'dist', 'main.js');
+const LOG_DIR = join(ROOT, '.paddock-test', 'logs');
+export const IMAGE_DIR = process.env['PADDOCK_IMAGE_DIR'] ?? '/var/lib/paddock/images';
+
+export interface TestDaemon {
+  url: string;
+  apiKey: string;
+  dataDir: string;
+  child: ChildProcess;
+  log: string[];
+  stop(): Promise<void>;
+}
+
+export interface DaemonOptions {
+  backend?: string;
+  subnet?: string;
+  dataDir?: string;
+}
+
+export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon> {
+  const dataDir = opts.dataDir ?? mkdtempSync('/tmp/paddock-e2e-');
+  const args = [
+    DAEMON,
+    'serve',
+    '--data-dir',
+    dataDir,
+    '--image-dir',
+    IMAGE_DIR,
+    '--listen',
+    '127.0.0.1:0',
+  ];
+  args.push('--subnet', opts.subnet ?? '10.214.0.0/16', '--backend', opts.backend ?? 'jail');
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log: string[] = [];
+  // The daemon log is kept as an artefact of the run (never holds secrets: it redacts keys).
+  mkdirSync(LOG_DIR, { recursive: true });
+  const logFile = createWriteStream(join(LOG_DIR, `daemon-${basename(dataDir)}.log`));
+  child.stderr?.on('data', (d: Buffer) => {
+    log.push(d.toString());
+    logFile.write(d);
+  });
+  let apiKey = existsSync(join(dataDir, 'api-key'))
+    ? readFileSync(join(dataDir, 'api-key'), 'utf8').trim()
+    : '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      const ev = safeJson(line);
+      if (ev?.['event'] === 'api-key-created') apiKey = String(ev['apiKey']);
+      if (ev?.['event'] === 'listening') resolve(String(ev['url']));
+    });
+    child.once('exit', (code) => reject(new Error(`daemon exited ${code}: ${log.join('')}`)));
+  });
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  return { url, apiKey, dataDir, child, log, stop };
+}
+
+function safeJson(line: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+export function removeDataDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** What the host holds for sandboxes: used to prove destroy leaves nothing behind. */
+export interface HostTraces {
+  mounts: string[];
+  netns: string[];
+  links: string[];
+  cgroups: string[];
+  sandboxDirs: string[];
+}
+
+export function hostTraces(dataDir: string): HostTraces {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((p) => p.startsWith(dataDir));
+  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => n.startsWith('pdk'));
+  const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => (l.split(': ')[1] ?? '').split('@')[0] ?? '')
+    .filter((n) => n.startsWith('pdk'));
+  const cgroups = cgroupNames();
+  const dir = join(dataDir, 'sandboxes');
+  const sandboxDirs = existsSync(dir) ? readdirSync(dir) : [];
+  return { mounts, netns, links, cgroups, sandboxDirs };
+}
+
+function cgroupNames(): string[] {
+  const out: string[] = [];
+  for (const controller of readdirSync('/sys/fs/cgroup')) {
+    const dir = join('/sys/fs/cgroup', controller, 'paddock');
+    if (!existsSync(dir)) continue;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) out.push(`${controller}/paddock/${e.name}`);
+    }
+  }
+  return out;
+}
