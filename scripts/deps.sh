@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SYSTEM_PACKAGES=(runc nftables iproute2 e2fsprogs mmdebstrap ca-certificates procps curl)
+SYSTEM_PACKAGES=(runc runsc nftables iproute2 e2fsprogs mmdebstrap ca-certificates procps curl gcc libc6-dev)
 
 missing=()
 for p in "${SYSTEM_PACKAGES[@]}"; do

@@ -1,3 +1,8 @@
 import { describeConformance } from './conformance.js';
 
-describeConformance({ backend: 'jail', subnet: '10.214.0.0/16' });
+describeConformance({
+  backend: 'jail',
+  subnet: '10.214.0.0/16',
+  survivesLimits: true,
+  ownKernel: false,
+});

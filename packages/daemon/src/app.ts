@@ -10,8 +10,7 @@ import { createApiServer } from './api/server.js';
 import { metaRoutes } from './api/meta.js';
 import { sandboxRoutes } from './api/sandboxes.js';
 import { hashKey, newApiKey } from './auth/api-keys.js';
-import { JailBackend } from './backends/jail/jail-backend.js';
-import { loadSeccompProfile } from './backends/oci/seccomp.js';
+import { selectBackend } from './backends/select.js';
 import type { DaemonConfig } from './config.js';
 import { SandboxService } from './core/sandbox-service.js';
 import { installFirewall } from './host/netns.js';
@@ -52,20 +51,17 @@ export async function startDaemon(
   await bootstrapKey(config, keys, announce);
   await installFirewall();
   const subnet = parseSubnet(config.subnet);
-  const backend = new JailBackend({
-    sandboxesDir: join(config.dataDir, 'sandboxes'),
+  const selection = await selectBackend(config.backend, {
+    dataDir: config.dataDir,
     imageRootfs: image.rootfs,
     hostIdBase: config.hostIdBase,
-    runtime: { binary: 'runc', globalArgs: ['--root', join(config.dataDir, 'runc')] },
-    seccomp: loadSeccompProfile(),
   });
-  log.info('backend selected', {
-    backend: backend.name,
-    why: 'the jail is the only backend in this build',
-  });
+  const backend = selection.backend;
+  log.info('backend selected', { backend: backend.name, why: selection.reasons.join('; ') });
   const core = new SandboxService({
     store: new SandboxStore(db),
-    backend,
+    backends: new Map(selection.available.map((b) => [b.name, b])),
+    defaultBackend: backend.name,
     connect: agentClient,
     defaults: config.defaults,
     subnet,
@@ -75,7 +71,7 @@ export async function startDaemon(
   await core.recover();
   const api = sandboxRoutes(core);
   const server = createApiServer({
-    routes: [...metaRoutes(VERSION, backend.name, api), ...api],
+    routes: [...metaRoutes(VERSION, selection, api), ...api],
     keys,
     log,
     maxBodyBytes: config.maxBodyBytes,

@@ -4,13 +4,16 @@
  */
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_DAEMON_PORT, type Limits } from '@paddock/protocol';
+import type { BackendChoice } from './backends/select.js';
+
+const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'microvm', 'gvisor', 'jail'];
 
 export interface DaemonConfig {
   dataDir: string;
   imageDir: string;
   host: string;
   port: number;
-  backend: 'auto' | 'jail';
+  backend: BackendChoice;
   subnet: string;
   mirror: string;
   agentBundle: string;
@@ -31,15 +34,15 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): DaemonConfig {
     pick('listen', 'PADDOCK_LISTEN', `127.0.0.1:${DEFAULT_DAEMON_PORT}`),
   );
   const backend = pick('backend', 'PADDOCK_BACKEND', 'auto');
-  if (backend !== 'auto' && backend !== 'jail') {
-    throw new Error(`--backend ${backend}: this build has 'jail' (and 'auto', which picks it)`);
+  if (!BACKEND_CHOICES.includes(backend as BackendChoice)) {
+    throw new Error(`--backend ${backend}: choose one of ${BACKEND_CHOICES.join(', ')}`);
   }
   return {
     dataDir,
     imageDir: pick('image-dir', 'PADDOCK_IMAGE_DIR', `${dataDir}/images`),
     host,
     port,
-    backend,
+    backend: backend as BackendChoice,
     subnet: pick('subnet', 'PADDOCK_SUBNET', '10.213.0.0/16'),
     mirror: pick('mirror', 'PADDOCK_DEBIAN_MIRROR', 'http://deb.debian.org/debian'),
     agentBundle: pick('agent-bundle', 'PADDOCK_AGENT_BUNDLE', defaultAgentBundle()),

@@ -66,6 +66,7 @@ export type Limits = Required<LimitsInput>;
 
 export const createSandboxSchema = object({
   id: optional(sandboxIdSchema),
+  backend: optional(backendNameSchema),
   limits: optional(limitsSchema),
   env: optional(envSchema),
 });

@@ -62,6 +62,10 @@ export const ERRORS = {
     status: 500,
     hint: 'The isolation backend failed; the daemon log has the detail.',
   },
+  BACKEND_UNAVAILABLE: {
+    status: 400,
+    hint: 'Ask for one of the backends GET /v1/health lists, or leave `backend` out for the default.',
+  },
   CAPACITY_EXHAUSTED: {
     status: 503,
     hint: 'The daemon has no free network slots; destroy unused sandboxes.',

@@ -1,13 +1,15 @@
 /** Unauthenticated routes: the explicit list of what answers without an API key. */
-import type { BackendName } from '@paddock/protocol';
+import type { Selection } from '../backends/select.js';
 import { openApiDocument } from './openapi.js';
 import { route, type Route } from './route.js';
 
 export function metaRoutes(
   version: string,
-  backend: BackendName,
+  selection: Selection,
   apiRoutes: readonly Route[],
 ): Route[] {
+  const backend = selection.backend.name;
+  const backends = selection.available.map((b) => ({ name: b.name, isolation: b.isolation }));
   const meta: Route[] = [
     route({
       method: 'GET',
@@ -15,7 +17,7 @@ export function metaRoutes(
       summary: 'Liveness of the daemon',
       auth: false,
       reply: 'any',
-      handle: () => ({ status: 'ok', version, backend }),
+      handle: () => ({ status: 'ok', version, backend, backends }),
     }),
   ];
   const doc = openApiDocument([...meta, ...apiRoutes], version);

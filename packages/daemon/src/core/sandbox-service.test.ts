@@ -26,7 +26,8 @@ function setup(agent: Partial<AgentClient> = {}) {
   };
   const core = new SandboxService({
     store,
-    backend,
+    backends: new Map([[backend.name, backend]]),
+    defaultBackend: backend.name,
     connect: () => client,
     defaults: { cpuMillis: 1000, memoryMiB: 512, diskMiB: 1024, pids: 512 },
     subnet: parseSubnet('10.99.0.0/28'),
@@ -50,6 +51,15 @@ describe('SandboxService', () => {
       isolation: 'namespace',
     });
     expect(info.limits).toEqual({ cpuMillis: 1000, memoryMiB: 256, diskMiB: 1024, pids: 512 });
+  });
+
+  it('refuses a backend this host does not offer with BACKEND_UNAVAILABLE', async () => {
+    const { core, backend } = setup();
+    expect(await code(core.create('t', { id: 'a', backend: 'microvm' }))).toBe(
+      'BACKEND_UNAVAILABLE',
+    );
+    expect(backend.calls).toEqual([]);
+    expect(core.list('t')).toEqual([]);
   });
 
   it('refuses a taken id with SANDBOX_ALREADY_EXISTS and keeps tenants apart', async () => {

@@ -9,6 +9,7 @@ import {
   acceptsWork,
   isolationOf,
   canTransition,
+  type BackendName,
   type CreateSandboxRequest,
   type ExecRequest,
   type ExecResult,
@@ -30,7 +31,9 @@ import { waitForAgent } from './readiness.js';
 
 export interface SandboxServiceDeps {
   store: SandboxStore;
-  backend: Backend;
+  /** Every backend this host runs; a sandbox is served by the one it was created on. */
+  backends: ReadonlyMap<BackendName, Backend>;
+  defaultBackend: BackendName;
   connect: (ep: AgentEndpoint) => AgentClient;
   defaults: Limits;
   subnet: Subnet;
@@ -43,8 +46,9 @@ export class SandboxService {
   constructor(private readonly deps: SandboxServiceDeps) {}
 
   async create(tenant: string, req: CreateSandboxRequest): Promise<SandboxInfo> {
-    const { store, backend, log } = this.deps;
-    const rec = this.reserve(tenant, req);
+    const { store, log } = this.deps;
+    const backend = this.backendNamed(req.backend ?? this.deps.defaultBackend);
+    const rec = this.reserve(tenant, req, backend.name);
     const spec = this.specOf(rec);
     const started = Date.now();
     try {
@@ -60,7 +64,24 @@ export class SandboxService {
     return this.info(store.get(tenant, rec.id) ?? rec);
   }
 
-  private reserve(tenant: string, req: CreateSandboxRequest): SandboxRecord {
+  private backendNamed(name: BackendName): Backend {
+    const backend = this.deps.backends.get(name);
+    if (!backend) {
+      const offered = [...this.deps.backends.keys()].join(', ');
+      throw new PaddockError(
+        'BACKEND_UNAVAILABLE',
+        `Backend '${name}' does not run on this host (it offers ${offered})`,
+      );
+    }
+    return backend;
+  }
+
+  /** The backend a sandbox was created on (the store only holds names this daemon offered). */
+  private backendOf(rec: SandboxRecord): Backend {
+    return this.backendNamed(rec.backend);
+  }
+
+  private reserve(tenant: string, req: CreateSandboxRequest, backend: BackendName): SandboxRecord {
     const id = req.id ?? `sb-${randomBytes(5).toString('hex')}`;
     const base = {
       tenant,
@@ -68,7 +89,7 @@ export class SandboxService {
       name: `pdk${randomBytes(5).toString('hex')}`,
       state: 'creating' as const,
       stateReason: undefined,
-      backend: this.deps.backend.name,
+      backend,
       limits: { ...this.deps.defaults, ...req.limits },
       env: req.env ?? {},
       agentToken: randomBytes(32).toString('base64url'),
@@ -86,7 +107,7 @@ export class SandboxService {
 
   private async cleanupFailedCreate(rec: SandboxRecord, spec: SandboxSpec): Promise<void> {
     try {
-      await this.deps.backend.destroy(spec);
+      await this.backendOf(rec).destroy(spec);
       this.deps.store.delete(rec.tenant, rec.id);
     } catch (err) {
       this.deps.store.setState(
@@ -117,7 +138,7 @@ export class SandboxService {
     }
     this.transition(rec, 'stopping');
     try {
-      await this.deps.backend.destroy(this.specOf(rec));
+      await this.backendOf(rec).destroy(this.specOf(rec));
     } catch (err) {
       this.deps.store.setState(tenant, id, 'failed', 'destroy did not finish; call destroy again');
       this.deps.log.error('sandbox destroy failed', { tenant, id, error: String(err) });
@@ -157,7 +178,7 @@ export class SandboxService {
   }
 
   private async noteIfDead(rec: SandboxRecord): Promise<void> {
-    const live = await this.deps.backend.inspect(this.specOf(rec));
+    const live = await this.backendOf(rec).inspect(this.specOf(rec));
     if (!live.alive && canTransition(rec.state, 'failed')) {
       this.deps.store.setState(rec.tenant, rec.id, 'failed', live.reason);
       this.deps.log.warn('sandbox died', { tenant: rec.tenant, id: rec.id, reason: live.reason });
@@ -170,16 +191,30 @@ export class SandboxService {
    */
   async recover(): Promise<void> {
     for (const rec of this.deps.store.all()) {
-      const spec = this.specOf(rec);
-      if (rec.state === 'creating' || rec.state === 'stopping') {
-        await this.deps.backend.destroy(spec).catch(() => undefined);
-        this.deps.store.delete(rec.tenant, rec.id);
-        continue;
+      try {
+        await this.recoverOne(rec);
+      } catch (err) {
+        this.deps.store.setState(
+          rec.tenant,
+          rec.id,
+          'failed',
+          `not recovered: ${String(err)}`.slice(0, 500),
+        );
       }
-      if (rec.state !== 'running') continue;
-      const live = await this.deps.backend.inspect(spec);
-      if (!live.alive) this.deps.store.setState(rec.tenant, rec.id, 'failed', live.reason);
     }
+  }
+
+  private async recoverOne(rec: SandboxRecord): Promise<void> {
+    const spec = this.specOf(rec);
+    const backend = this.backendOf(rec);
+    if (rec.state === 'creating' || rec.state === 'stopping') {
+      await backend.destroy(spec);
+      this.deps.store.delete(rec.tenant, rec.id);
+      return;
+    }
+    if (rec.state !== 'running') return;
+    const live = await backend.inspect(spec);
+    if (!live.alive) this.deps.store.setState(rec.tenant, rec.id, 'failed', live.reason);
   }
 
   private find(tenant: string, id: string): SandboxRecord {

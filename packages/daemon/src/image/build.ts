@@ -4,11 +4,26 @@
  * interrupted build leaves no half image, and a second run finds the image and does nothing.
  */
 import { createHash } from 'node:crypto';
-import { chown, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { shiftOwners } from '../host/idshift.js';
-import { runStreaming } from '../host/run.js';
+import { run, runStreaming } from '../host/run.js';
 import { mmdebstrapArgv, recipeHash, type ImageRecipe } from './recipe.js';
+
+const STATX_SHIM_SOURCE = new URL('../../resources/guest/statx-shim.c', import.meta.url);
 
 export interface ImageRequest {
   imageDir: string;
@@ -36,6 +51,7 @@ export async function ensureImage(req: ImageRequest): Promise<ImageResult> {
   if (built) await buildImage(req, loc.dir);
   else req.progress(`image ${loc.dir} is up to date`);
   const agentInstalled = await installAgent(loc.rootfs, req);
+  await installStatxShim(loc.rootfs, req);
   return { rootfs: loc.rootfs, built, agentInstalled, buildMs: Date.now() - started };
 }
 
@@ -65,23 +81,61 @@ async function removeStaleBuilds(imageDir: string): Promise<void> {
   }
 }
 
-/** Copy the agent bundle into the image when its hash differs; returns whether it did. */
+/** Copy the agent bundle into the image when it differs; returns whether it did. */
 async function installAgent(rootfs: string, req: ImageRequest): Promise<boolean> {
   const bundle = await readFile(req.agentBundle);
-  const hash = createHash('sha256').update(bundle).digest('hex');
+  const done = await installGuestFile(rootfs, 'agent.mjs', bundle, req.recipe.hostIdBase);
+  if (done) req.progress(`agent installed (${bundle.length} bytes)`);
+  return done;
+}
+
+/** Compile the gVisor statx shim (resources/guest) with the host's gcc when its source changed. */
+async function installStatxShim(rootfs: string, req: ImageRequest): Promise<void> {
+  const source = await readFile(STATX_SHIM_SOURCE);
+  const stamp = join(rootfs, 'opt', 'paddock', 'statx-shim.source.sha256');
+  const hash = sha256(source);
+  if ((await readFile(stamp, 'utf8').catch(() => '')).trim() === hash) return;
+  const tmp = await mkdtemp(join(tmpdir(), 'paddock-shim-'));
+  try {
+    const out = join(tmp, 'statx-shim.so');
+    await run('gcc', ['-O2', '-shared', '-fPIC', '-o', out, fileURLToPath(STATX_SHIM_SOURCE)]);
+    await installGuestFile(rootfs, 'statx-shim.so', await readFile(out), req.recipe.hostIdBase);
+    await writeOwned(stamp, `${hash}\n`, req.recipe.hostIdBase);
+    req.progress('gVisor statx shim compiled and installed');
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Put a file under /opt/paddock in the image, atomically, owned by the sandbox's root; skipped
+ * when the same bytes are there already. Returns whether it wrote.
+ */
+async function installGuestFile(
+  rootfs: string,
+  name: string,
+  bytes: Buffer,
+  owner: number,
+): Promise<boolean> {
   const dir = join(rootfs, 'opt', 'paddock');
-  const hashFile = join(dir, 'agent.sha256');
-  const current = await readFile(hashFile, 'utf8').catch(() => '');
-  if (current.trim() === hash) return false;
-  const id = req.recipe.hostIdBase;
+  const stamp = join(dir, `${name}.sha256`);
+  const hash = sha256(bytes);
+  if ((await readFile(stamp, 'utf8').catch(() => '')).trim() === hash) return false;
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'agent.mjs.tmp'), bundle, { mode: 0o644 });
-  await chown(join(dir, 'agent.mjs.tmp'), id, id);
-  await rename(join(dir, 'agent.mjs.tmp'), join(dir, 'agent.mjs'));
-  await writeFile(hashFile, `${hash}\n`, { mode: 0o644 });
-  await chown(hashFile, id, id);
-  req.progress(`agent installed (${bundle.length} bytes, sha256 ${hash.slice(0, 12)})`);
+  await writeOwned(join(dir, `${name}.tmp`), bytes, owner);
+  await rename(join(dir, `${name}.tmp`), join(dir, name));
+  await writeOwned(stamp, `${hash}\n`, owner);
   return true;
+}
+
+async function writeOwned(path: string, content: string | Buffer, owner: number): Promise<void> {
+  await writeFile(path, content, { mode: 0o644 });
+  await chmod(path, 0o644);
+  await chown(path, owner, owner);
+}
+
+function sha256(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -13,6 +13,7 @@ const input: OciSpecInput = {
   args: ['/usr/bin/tini', '-g', '--', '/usr/bin/node', '/opt/paddock/agent.mjs'],
   env: { PATH: '/usr/bin:/bin', PADDOCK_AGENT_TOKEN: 't' },
   seccomp: loadSeccompProfile(),
+  nproc: undefined,
 };
 
 describe('ociConfig', () => {
@@ -88,6 +89,24 @@ describe('ociConfig', () => {
     for (const m of config.mounts) expect(m.type).not.toBe('bind');
     expect(config.root).toEqual({ path: input.rootfs, readonly: false });
     expect(config.hostname).toBe('demo');
+  });
+
+  it('pins the gVisor variant: no user namespace, no host seccomp, RLIMIT_NPROC as the pids limit', () => {
+    const g = ociConfig({ ...input, hostIdBase: undefined, seccomp: undefined, nproc: 128 }) as any;
+    expect(g.linux.namespaces.map((n: any) => n.type)).toEqual([
+      'pid',
+      'ipc',
+      'uts',
+      'mount',
+      'cgroup',
+      'network',
+    ]);
+    expect(g.linux.uidMappings).toBeUndefined();
+    expect(g.linux.seccomp).toBeUndefined();
+    expect(g.process.rlimits).toEqual([
+      { type: 'RLIMIT_NOFILE', hard: 4096, soft: 4096 },
+      { type: 'RLIMIT_NPROC', hard: 128, soft: 128 },
+    ]);
   });
 
   it('applies a default-deny seccomp profile that refuses what a sandbox has no use for', () => {

@@ -13,14 +13,20 @@ export interface OciSpecInput {
   rootfs: string;
   /** Absolute path of the network namespace the sandbox joins. */
   netnsPath: string;
-  /** First host uid/gid of the range the sandbox's ids 0..65535 map to. */
-  hostIdBase: number;
+  /**
+   * First host uid/gid of the range the sandbox's ids 0..65535 map to, in a user namespace of
+   * its own; undefined for no user namespace (gVisor: its Sentry already runs unprivileged).
+   */
+  hostIdBase: number | undefined;
   cgroupsPath: string;
   limits: { cpuMillis: number; memoryMiB: number; pids: number };
   /** argv of the sandbox's init. */
   args: readonly string[];
   env: Readonly<Record<string, string>>;
-  seccomp: SeccompProfile;
+  /** Omitted from the config when undefined. */
+  seccomp: SeccompProfile | undefined;
+  /** RLIMIT_NPROC for the sandbox's processes, where the runtime's kernel counts per sandbox. */
+  nproc: number | undefined;
 }
 
 /** A namespaced root keeps only what ordinary package installs and servers use. */
@@ -86,28 +92,33 @@ function processSection(input: OciSpecInput): Record<string, unknown> {
     env: Object.entries(input.env).map(([k, v]) => `${k}=${v}`),
     cwd: '/',
     capabilities: { bounding: caps, effective: caps, permitted: caps },
-    rlimits: [{ type: 'RLIMIT_NOFILE', hard: 4096, soft: 4096 }],
+    rlimits: [
+      { type: 'RLIMIT_NOFILE', hard: 4096, soft: 4096 },
+      ...(input.nproc === undefined
+        ? []
+        : [{ type: 'RLIMIT_NPROC', hard: input.nproc, soft: input.nproc }]),
+    ],
     noNewPrivileges: true,
   };
 }
 
 function linuxSection(input: OciSpecInput): Record<string, unknown> {
-  const map = [{ containerID: 0, hostID: input.hostIdBase, size: ID_RANGE }];
+  const base = input.hostIdBase;
+  const map = base === undefined ? [] : [{ containerID: 0, hostID: base, size: ID_RANGE }];
   return {
-    uidMappings: map,
-    gidMappings: map,
+    ...(base === undefined ? {} : { uidMappings: map, gidMappings: map }),
     namespaces: [
       { type: 'pid' },
       { type: 'ipc' },
       { type: 'uts' },
       { type: 'mount' },
       { type: 'cgroup' },
-      { type: 'user' },
+      ...(base === undefined ? [] : [{ type: 'user' }]),
       { type: 'network', path: input.netnsPath },
     ],
     cgroupsPath: input.cgroupsPath,
     resources: resources(input.limits),
-    seccomp: toOciSeccomp(input.seccomp),
+    ...(input.seccomp ? { seccomp: toOciSeccomp(input.seccomp) } : {}),
     maskedPaths: MASKED_PATHS,
     readonlyPaths: READONLY_PATHS,
   };

@@ -1,7 +1,7 @@
 /**
- * The namespace jail: runc runs each sandbox from an OCI bundle in its own user, mount, PID,
- * network, UTS, IPC and cgroup namespaces, on an overlay of the shared read-only image over a
- * per-sandbox size-limited disk. For trusted work: it shares the host kernel.
+ * A sandbox run by an OCI runtime from a bundle: runc for the jail, runsc for gVisor. Both get
+ * the same per-sandbox disk (a size-limited ext4 holding an overlay's upper layer over the shared
+ * read-only image), network namespace and cgroup limits; the flavor says what differs.
  */
 import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,18 +12,35 @@ import { createNetwork, destroyNetwork, netnsPath } from '../../host/netns.js';
 import { protectInitFromOom } from '../../host/oom.js';
 import { forceDelete, runDetached, state, type OciRuntime } from '../../host/oci-runtime.js';
 import { Cleanup } from '../../util/cleanup.js';
+import type { BackendName, Isolation } from '@paddock/protocol';
 import type { Backend, Liveness, RunningSandbox, SandboxSpec } from '../backend.js';
-import { ociConfig } from '../oci/config.js';
-import type { SeccompProfile } from '../oci/seccomp.js';
+import { ociConfig } from './config.js';
+import type { SeccompProfile } from './seccomp.js';
 
-export interface JailOptions {
+/** What distinguishes one OCI runtime's sandboxes from another's. */
+export interface OciFlavor {
+  name: BackendName;
+  isolation: Isolation;
+  runtime: OciRuntime;
+  /** Host syscall policy; undefined where the runtime's own kernel is the policy (gVisor). */
+  seccomp: SeccompProfile | undefined;
+  /** Added to the agent's environment, so every command inherits it. */
+  extraEnv: Readonly<Record<string, string>>;
+  /** The host pids cgroup limit for a sandbox pids limit (runtimes add tasks of their own). */
+  hostPids: (pids: number) => number;
+  /** Whether the sandbox gets a user namespace mapping its root to the image's id range. */
+  userNamespace: boolean;
+  /** Whether the runtime's kernel enforces the pids limit as RLIMIT_NPROC (one kernel per sandbox). */
+  nprocIsPids: boolean;
+}
+
+export interface OciBackendOptions {
   /** Where per-sandbox directories live. */
   sandboxesDir: string;
   /** Read-only root filesystem of the guest image (ids shifted by hostIdBase). */
   imageRootfs: string;
   hostIdBase: number;
-  runtime: OciRuntime;
-  seccomp: SeccompProfile;
+  flavor: OciFlavor;
 }
 
 /** Paths of one sandbox's files on the host. */
@@ -43,8 +60,12 @@ export function sandboxPaths(sandboxesDir: string, name: string) {
 
 export const AGENT_ARGV = ['/usr/bin/tini', '-g', '--', '/usr/bin/node', '/opt/paddock/agent.mjs'];
 
-export function agentEnv(spec: SandboxSpec): Record<string, string> {
+export function agentEnv(
+  spec: SandboxSpec,
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string> {
   return {
+    ...extra,
     PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     HOME: '/root',
     LANG: 'C.UTF-8',
@@ -57,11 +78,18 @@ export function cgroupsPathOf(name: string): string {
   return `/paddock/${name}`;
 }
 
-export class JailBackend implements Backend {
-  readonly name = 'jail' as const;
-  readonly isolation = 'namespace' as const;
+export class OciBackend implements Backend {
+  readonly name: BackendName;
+  readonly isolation: Isolation;
 
-  constructor(private readonly opts: JailOptions) {}
+  constructor(private readonly opts: OciBackendOptions) {
+    this.name = opts.flavor.name;
+    this.isolation = opts.flavor.isolation;
+  }
+
+  private get runtime(): OciRuntime {
+    return this.opts.flavor.runtime;
+  }
 
   async create(spec: SandboxSpec): Promise<RunningSandbox> {
     const cleanup = new Cleanup();
@@ -71,7 +99,7 @@ export class JailBackend implements Backend {
       await createNetwork(spec.network);
       await this.writeBundle(spec);
       const p = sandboxPaths(this.opts.sandboxesDir, spec.name);
-      await runDetached(this.opts.runtime, p.dir, spec.name, p.log);
+      await runDetached(this.runtime, p.dir, spec.name, p.log);
       await this.protectInit(spec);
       cleanup.release();
     } catch (err) {
@@ -98,7 +126,7 @@ export class JailBackend implements Backend {
   }
 
   private async protectInit(spec: SandboxSpec): Promise<void> {
-    const st = await state(this.opts.runtime, spec.name);
+    const st = await state(this.runtime, spec.name);
     if (!st) throw new Error(`runc lost sandbox ${spec.name} right after starting it`);
     await protectInitFromOom(st.pid, cgroupsPathOf(spec.name));
   }
@@ -110,19 +138,20 @@ export class JailBackend implements Backend {
       hostname: spec.id,
       rootfs: p.rootfs,
       netnsPath: netnsPath(spec.network),
-      hostIdBase: this.opts.hostIdBase,
+      hostIdBase: this.opts.flavor.userNamespace ? this.opts.hostIdBase : undefined,
       cgroupsPath: cgroupsPathOf(spec.name),
-      limits: spec.limits,
+      limits: { ...spec.limits, pids: this.opts.flavor.hostPids(spec.limits.pids) },
       args: AGENT_ARGV,
-      env: agentEnv(spec),
-      seccomp: this.opts.seccomp,
+      env: agentEnv(spec, this.opts.flavor.extraEnv),
+      seccomp: this.opts.flavor.seccomp,
+      nproc: this.opts.flavor.nprocIsPids ? spec.limits.pids : undefined,
     });
     await writeFile(join(p.dir, 'config.json'), JSON.stringify(config), { mode: 0o600 });
   }
 
   async destroy(spec: SandboxSpec): Promise<void> {
     const p = sandboxPaths(this.opts.sandboxesDir, spec.name);
-    await forceDelete(this.opts.runtime, spec.name);
+    await forceDelete(this.runtime, spec.name);
     await unmount(p.rootfs);
     await unmount(p.disk);
     await destroyNetwork(spec.network);
@@ -131,7 +160,7 @@ export class JailBackend implements Backend {
   }
 
   async inspect(spec: SandboxSpec): Promise<Liveness> {
-    const st = await state(this.opts.runtime, spec.name);
+    const st = await state(this.runtime, spec.name);
     if (!st) return { alive: false, reason: 'the runtime has no record of the sandbox' };
     if (st.status !== 'running')
       return { alive: false, reason: `the sandbox's init is ${st.status}` };
