@@ -136,6 +136,33 @@ export function describeConformance(opts: ConformanceOptions): void {
         expect(inside.stdout.split(' ')[0]).toBe(sha256(data));
       });
 
+      it('makes, lists, renames, moves, checks and deletes files', async () => {
+        await a.mkdir('/workspace/ops/in', { recursive: true });
+        await a.writeFile('/workspace/ops/a.txt', 'abc');
+        const list = await a.listFiles('/workspace/ops');
+        expect(list.files.map((f) => `${f.name}:${f.type}`).sort()).toEqual([
+          'a.txt:file',
+          'in:directory',
+        ]);
+        expect(list.files.find((f) => f.name === 'a.txt')?.size).toBe(3);
+        await a.renameFile('/workspace/ops/a.txt', '/workspace/ops/b.txt');
+        const moved = await a.moveFile('/workspace/ops/b.txt', '/workspace/ops/in');
+        expect(moved.newPath).toBe('/workspace/ops/in/b.txt');
+        expect((await a.exists('/workspace/ops/in/b.txt')).exists).toBe(true);
+        expect((await a.exists('/workspace/ops/a.txt')).exists).toBe(false);
+        const notDir = await a.deleteFile('/workspace/ops/in').catch((e: unknown) => e);
+        expect((notDir as PaddockError).code).toBe('IS_DIRECTORY');
+        await a.deleteFile('/workspace/ops/in/b.txt');
+        expect((await a.listFiles('/workspace/ops', { recursive: true })).count).toBe(1);
+      });
+
+      it("reads a symlink to an absolute path in the sandbox's own view, never the host's", async () => {
+        await a.exec('ln -sf /etc/hostname /workspace/host-link');
+        const r = await a.readFile('/workspace/host-link');
+        expect(r.content).toBe((await a.exec('cat /etc/hostname')).stdout);
+        expect(r.content).not.toBe(readFileSync('/etc/hostname', 'utf8'));
+      });
+
       it('reports a missing file with FILE_NOT_FOUND', async () => {
         const err = await a.readFile('/workspace/nope.txt').catch((e: unknown) => e);
         expect((err as PaddockError).code).toBe('FILE_NOT_FOUND');

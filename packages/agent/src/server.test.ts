@@ -83,7 +83,7 @@ describe('routes', () => {
   });
 
   it('answers 404 ROUTE_NOT_FOUND for an unknown route', async () => {
-    const r = await agent.call('/files/delete', { body: {} });
+    const r = await agent.call('/files/nope', { body: {} });
     expect(r.status).toBe(404);
     expect(r.body.code).toBe('ROUTE_NOT_FOUND');
   });

@@ -1,11 +1,12 @@
 /**
- * The agent's HTTP server: bearer auth on every request, then four JSON routes. Every failure is
+ * The agent's HTTP server: bearer auth on every request, then one JSON route per operation in protocol's AGENT_OPS. Every failure is
  * an ErrorBody with the registry's status; nothing a request does can crash the process.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import {
   AGENT_AUTH_HEADER,
+  AGENT_OPS,
   AGENT_PROTOCOL_VERSION,
   AGENT_ROUTES,
   DEFAULT_OUTPUT_LIMIT_BYTES,
@@ -13,13 +14,15 @@ import {
   MAX_READ_FILE_BYTES,
   PaddockError,
   WORKSPACE_DIR,
-  execRequestSchema,
-  readFileRequestSchema,
-  writeFileRequestSchema,
   type AgentHealth,
+  type AgentOpName,
+  type AgentReply,
+  type AgentRequest,
+  type Schema,
 } from '@paddock/protocol';
 import { bearerChecker } from './auth.js';
 import { commandEnv, runCommand } from './exec.js';
+import { deleteFile, exists, listFiles, makeDir, moveFile, renameFile } from './file-ops.js';
 import { readFile, writeFile } from './files.js';
 import { readJson, sendError, sendJson } from './http.js';
 import { describe, log } from './log.js';
@@ -61,38 +64,52 @@ const health: Handler = (_ctx, _req, res) => {
   return Promise.resolve();
 };
 
-const exec: Handler = async (ctx, req, res) => {
-  const request = await readJson(req, execRequestSchema, ctx.maxBodyBytes);
-  // The caller hanging up (daemon restart, client timeout) kills the command's process group.
-  const abort = new AbortController();
-  res.once('close', () => {
-    if (!res.writableEnded) abort.abort();
-  });
-  if (res.destroyed || req.socket.destroyed) abort.abort(); // gone while the body was read
-  const result = await runCommand(request, {
-    workspaceDir: ctx.workspaceDir,
-    outputLimitBytes: ctx.outputLimitBytes,
-    baseEnv: ctx.baseEnv,
-    signal: abort.signal,
-  });
-  sendJson(res, 200, result);
+type OpHandler<K extends AgentOpName> = (
+  request: AgentRequest<K>,
+  ctx: Context,
+  signal: AbortSignal,
+) => Promise<AgentReply<K>>;
+
+/** One handler per operation of the agent channel (protocol AGENT_OPS). */
+const HANDLERS: { [K in AgentOpName]: OpHandler<K> } = {
+  exec: (r, ctx, signal) =>
+    runCommand(r, {
+      workspaceDir: ctx.workspaceDir,
+      outputLimitBytes: ctx.outputLimitBytes,
+      baseEnv: ctx.baseEnv,
+      signal,
+    }),
+  writeFile: (r, ctx) => writeFile(r, ctx),
+  readFile: (r, ctx) => readFile(r, ctx),
+  mkdir: (r, ctx) => makeDir(r, ctx),
+  deleteFile: (r, ctx) => deleteFile(r, ctx),
+  renameFile: (r, ctx) => renameFile(r, ctx),
+  moveFile: (r, ctx) => moveFile(r, ctx),
+  listFiles: (r, ctx) => listFiles(r, ctx),
+  exists: (r, ctx) => exists(r, ctx),
 };
 
-const write: Handler = async (ctx, req, res) => {
-  const request = await readJson(req, writeFileRequestSchema, ctx.maxBodyBytes);
-  sendJson(res, 200, await writeFile(request, ctx));
-};
-
-const read: Handler = async (ctx, req, res) => {
-  const request = await readJson(req, readFileRequestSchema, ctx.maxBodyBytes);
-  sendJson(res, 200, await readFile(request, ctx));
-};
+function opRoute<K extends AgentOpName>(name: K): Route {
+  const handle: Handler = async (ctx, req, res) => {
+    const schema = AGENT_OPS[name].request as Schema<AgentRequest<K>>;
+    const request = await readJson(req, schema, ctx.maxBodyBytes);
+    // The caller hanging up (daemon restart, client timeout) kills a running command's group.
+    const abort = new AbortController();
+    res.once('close', () => {
+      if (!res.writableEnded) abort.abort();
+    });
+    if (res.destroyed || req.socket.destroyed) abort.abort(); // gone while the body was read
+    sendJson(res, 200, await HANDLERS[name](request, ctx, abort.signal));
+  };
+  return { method: 'POST', handle };
+}
 
 const ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
   [AGENT_ROUTES.health, { method: 'GET', handle: health }],
-  [AGENT_ROUTES.exec, { method: 'POST', handle: exec }],
-  [AGENT_ROUTES.writeFile, { method: 'POST', handle: write }],
-  [AGENT_ROUTES.readFile, { method: 'POST', handle: read }],
+  ...(Object.keys(AGENT_OPS) as AgentOpName[]).map((name): [string, Route] => [
+    AGENT_OPS[name].path,
+    opRoute(name),
+  ]),
 ]);
 
 function pathOf(url: string | undefined): string {

@@ -194,8 +194,19 @@ describe('paddock (built) against a fake daemon', () => {
     expect(r.stderr).toContain('error [SANDBOX_NOT_FOUND]');
   });
 
+  it('falls back to the key the daemon left in its data directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'paddock-cli-key-'));
+    try {
+      writeFileSync(join(dir, 'api-key'), `${KEY}\n`);
+      const r = await cli(['ls', '--json'], { PADDOCK_API_KEY: '', PADDOCK_DATA_DIR: dir });
+      expect(r.code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('explains a missing key, an unreachable daemon and a usage error', async () => {
-    const noKey = await cli(['ls'], { PADDOCK_API_KEY: '' });
+    const noKey = await cli(['ls'], { PADDOCK_API_KEY: '', PADDOCK_DATA_DIR: '/nonexistent' });
     expect(noKey).toMatchObject({
       code: 1,
       stderr: expect.stringMatching(/PADDOCK_API_KEY or pass --api-key/),

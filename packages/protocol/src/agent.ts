@@ -1,16 +1,62 @@
 /**
- * The agent channel: the HTTP routes the in-sandbox agent serves to the daemon. Request bodies
- * reuse the public API shapes; the daemon validates every reply against these schemas because
- * the agent runs beside hostile code and may be controlled by it.
+ * The agent channel: the HTTP routes the in-sandbox agent serves to the daemon. Each operation is
+ * one entry of AGENT_OPS: its path, the schema of its request (the public API shape) and of its
+ * reply. The agent validates requests with them; the daemon validates every reply, because the
+ * agent runs beside hostile code and may be controlled by it.
  */
-import { int, literal, object, string, type Infer } from './schema.js';
+import {
+  execRequestSchema,
+  execResultSchema,
+  existsResultSchema,
+  listFilesRequestSchema,
+  listFilesResultSchema,
+  mkdirRequestSchema,
+  moveRequestSchema,
+  pathRequestSchema,
+  pathResultSchema,
+  readFileRequestSchema,
+  readFileResultSchema,
+  renameRequestSchema,
+  renameResultSchema,
+  writeFileRequestSchema,
+  writeFileResultSchema,
+} from './api.js';
+import { int, literal, object, string, type Infer, type Schema } from './schema.js';
 
-export const AGENT_ROUTES = {
-  health: '/health',
-  exec: '/exec',
-  writeFile: '/files/write',
-  readFile: '/files/read',
-} as const;
+export const AGENT_ROUTES = { health: '/health' } as const;
+
+interface AgentOp<Req, Reply> {
+  path: string;
+  request: Schema<Req>;
+  reply: Schema<Reply>;
+}
+
+const op = <Req, Reply>(
+  path: string,
+  request: Schema<Req>,
+  reply: Schema<Reply>,
+): AgentOp<Req, Reply> => ({
+  path,
+  request,
+  reply,
+});
+
+/** Every POST operation of the agent. Adding one here adds it to both ends of the channel. */
+export const AGENT_OPS = {
+  exec: op('/exec', execRequestSchema, execResultSchema),
+  writeFile: op('/files/write', writeFileRequestSchema, writeFileResultSchema),
+  readFile: op('/files/read', readFileRequestSchema, readFileResultSchema),
+  mkdir: op('/files/mkdir', mkdirRequestSchema, pathResultSchema),
+  deleteFile: op('/files/delete', pathRequestSchema, pathResultSchema),
+  renameFile: op('/files/rename', renameRequestSchema, renameResultSchema),
+  moveFile: op('/files/move', moveRequestSchema, renameResultSchema),
+  listFiles: op('/files/list', listFilesRequestSchema, listFilesResultSchema),
+  exists: op('/files/exists', pathRequestSchema, existsResultSchema),
+};
+
+export type AgentOpName = keyof typeof AGENT_OPS;
+export type AgentRequest<K extends AgentOpName> = Infer<(typeof AGENT_OPS)[K]['request']>;
+export type AgentReply<K extends AgentOpName> = Infer<(typeof AGENT_OPS)[K]['reply']>;
 
 /** Header carrying the per-sandbox agent token on every agent request. */
 export const AGENT_AUTH_HEADER = 'authorization';

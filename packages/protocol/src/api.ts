@@ -148,3 +148,51 @@ export const readFileResultSchema = object({
 export type ReadFileResult = Infer<typeof readFileResultSchema>;
 
 export const deletedSchema = object({ id: sandboxIdSchema, deleted: boolean() });
+
+/** The most entries one listFiles answers with; the rest are dropped and `truncated` set. */
+export const MAX_LIST_ENTRIES = 10_000;
+
+export const pathRequestSchema = object({ path: pathSchema });
+export type PathRequest = Infer<typeof pathRequestSchema>;
+export const pathResultSchema = object({ path: pathSchema });
+export type PathResult = Infer<typeof pathResultSchema>;
+
+export const mkdirRequestSchema = object({ path: pathSchema, recursive: optional(boolean()) });
+export type MkdirRequest = Infer<typeof mkdirRequestSchema>;
+
+export const renameRequestSchema = object({ oldPath: pathSchema, newPath: pathSchema });
+export type RenameRequest = Infer<typeof renameRequestSchema>;
+export const renameResultSchema = object({ path: pathSchema, newPath: pathSchema });
+export type RenameResult = Infer<typeof renameResultSchema>;
+
+export const moveRequestSchema = object({ sourcePath: pathSchema, destinationPath: pathSchema });
+export type MoveRequest = Infer<typeof moveRequestSchema>;
+
+export const listFilesRequestSchema = object({
+  path: pathSchema,
+  recursive: optional(boolean()),
+  includeHidden: optional(boolean()),
+});
+export type ListFilesRequest = Infer<typeof listFilesRequestSchema>;
+
+export const fileInfoSchema = object({
+  name: string({ maxLength: 4096 }),
+  path: pathSchema,
+  relativePath: string({ maxLength: 4096 }),
+  type: literal('file', 'directory', 'symlink', 'other'),
+  size: int({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+  mode: string({ maxLength: 4, pattern: /^[0-7]{3,4}$/, patternHint: 'octal permission bits' }),
+  modifiedAt: string({ maxLength: 64 }),
+});
+export type FileInfo = Infer<typeof fileInfoSchema>;
+
+export const listFilesResultSchema = object({
+  path: pathSchema,
+  files: array(fileInfoSchema, { max: MAX_LIST_ENTRIES }),
+  count: int({ min: 0, max: MAX_LIST_ENTRIES }),
+  truncated: optional(boolean()),
+});
+export type ListFilesResult = Infer<typeof listFilesResultSchema>;
+
+export const existsResultSchema = object({ path: pathSchema, exists: boolean() });
+export type ExistsResult = Infer<typeof existsResultSchema>;

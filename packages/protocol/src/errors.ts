@@ -37,6 +37,10 @@ export const ERRORS = {
     hint: 'The command was killed; pass a larger `timeout` (milliseconds) if it needs longer.',
   },
   FILE_NOT_FOUND: { status: 404, hint: 'Check the path; relative paths start at /workspace.' },
+  FILE_EXISTS: {
+    status: 409,
+    hint: 'Something already exists at the path; remove it or pick another path.',
+  },
   IS_DIRECTORY: { status: 400, hint: 'The path is a directory; name a file inside it.' },
   NOT_DIRECTORY: { status: 400, hint: 'A parent of the path is a file, not a directory.' },
   PERMISSION_DENIED: { status: 403, hint: 'The sandbox user may not access this path.' },

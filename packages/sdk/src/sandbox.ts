@@ -5,7 +5,11 @@
 import type {
   Encoding,
   ExecResult,
+  ExistsResult,
+  ListFilesResult,
+  PathResult,
   ReadFileResult,
+  RenameResult,
   SandboxInfo,
   WriteFileResult,
 } from '@paddock/protocol';
@@ -156,6 +160,94 @@ export class Sandbox implements AsyncDisposable {
     return this.#run(() =>
       this.#client.request<ReadFileResult>('POST', route, { body, signal: options.signal }),
     );
+  }
+
+  /**
+   * Create a directory; `recursive` creates missing parents and accepts an existing directory.
+   *
+   * @example
+   * await sandbox.mkdir('/workspace/src/lib', { recursive: true });
+   */
+  mkdir(
+    path: string,
+    options: { recursive?: boolean; signal?: AbortSignal } = {},
+  ): Promise<PathResult> {
+    return this.#file(
+      '/files/mkdir',
+      { path, recursive: options.recursive === true },
+      options.signal,
+    );
+  }
+
+  /**
+   * Delete a file. Refuses directories (`IS_DIRECTORY`): remove those with `exec('rm -r …')`.
+   *
+   * @example
+   * await sandbox.deleteFile('/workspace/tmp.txt');
+   */
+  deleteFile(path: string, options: { signal?: AbortSignal } = {}): Promise<PathResult> {
+    return this.#file('/files/delete', { path }, options.signal);
+  }
+
+  /**
+   * Rename a file or directory to exactly `newPath`.
+   *
+   * @example
+   * await sandbox.renameFile('draft.md', 'final.md');
+   */
+  renameFile(
+    oldPath: string,
+    newPath: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<RenameResult> {
+    return this.#file('/files/rename', { oldPath, newPath }, options.signal);
+  }
+
+  /**
+   * Move a file or directory, `mv`-style: into an existing directory it keeps its name.
+   *
+   * @example
+   * await sandbox.moveFile('/workspace/report.pdf', '/workspace/out/');
+   */
+  moveFile(
+    sourcePath: string,
+    destinationPath: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<RenameResult> {
+    return this.#file('/files/move', { sourcePath, destinationPath }, options.signal);
+  }
+
+  /**
+   * List a directory: name, path, type, size, mode and modification time of each entry.
+   *
+   * @example
+   * const { files } = await sandbox.listFiles('/workspace', { recursive: true });
+   */
+  listFiles(
+    path: string,
+    options: { recursive?: boolean; includeHidden?: boolean; signal?: AbortSignal } = {},
+  ): Promise<ListFilesResult> {
+    const body = {
+      path,
+      recursive: options.recursive === true,
+      includeHidden: options.includeHidden === true,
+    };
+    return this.#file('/files/list', body, options.signal);
+  }
+
+  /**
+   * Whether a path exists in the sandbox.
+   *
+   * @example
+   * if (!(await sandbox.exists('package.json')).exists) await sandbox.exec('npm init -y');
+   */
+  exists(path: string, options: { signal?: AbortSignal } = {}): Promise<ExistsResult> {
+    return this.#file('/files/exists', { path }, options.signal);
+  }
+
+  #file<T>(suffix: string, body: unknown, signal: AbortSignal | undefined): Promise<T> {
+    const route = sandboxPath(this.id, suffix);
+    return this.#run(() => this.#client.request<T>('POST', route, { body, signal }));
   }
 
   /**

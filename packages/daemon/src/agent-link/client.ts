@@ -5,24 +5,20 @@
  */
 import { Agent, request } from 'node:http';
 import {
+  AGENT_OPS,
   AGENT_ROUTES,
   MAX_JSON_BODY_BYTES,
   PaddockError,
   agentHealthSchema,
-  execResultSchema,
   isErrorCode,
   parse,
-  readFileResultSchema,
-  writeFileResultSchema,
   type AgentHealth,
+  type AgentOpName,
+  type AgentReply,
+  type AgentRequest,
   type ErrorCode,
   type ExecRequest,
-  type ExecResult,
-  type ReadFileRequest,
-  type ReadFileResult,
   type Schema,
-  type WriteFileRequest,
-  type WriteFileResult,
 } from '@paddock/protocol';
 import type { AgentEndpoint } from '../backends/backend.js';
 
@@ -33,6 +29,7 @@ const AGENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'PAYLOAD_TOO_LARGE',
   'COMMAND_TIMEOUT',
   'FILE_NOT_FOUND',
+  'FILE_EXISTS',
   'IS_DIRECTORY',
   'NOT_DIRECTORY',
   'PERMISSION_DENIED',
@@ -46,34 +43,35 @@ const httpAgent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 export interface AgentClient {
   health(timeoutMs: number): Promise<AgentHealth>;
-  exec(req: ExecRequest): Promise<ExecResult>;
-  writeFile(req: WriteFileRequest): Promise<WriteFileResult>;
-  readFile(req: ReadFileRequest): Promise<ReadFileResult>;
+  call<K extends AgentOpName>(op: K, req: AgentRequest<K>): Promise<AgentReply<K>>;
 }
 
 export function agentClient(ep: AgentEndpoint): AgentClient {
-  const call = <T>(
-    method: string,
-    path: string,
-    schema: Schema<T>,
-    body?: unknown,
-    timeoutMs?: number,
-  ) => callAgent(ep, { method, path, schema, body, timeoutMs });
   return {
     health: (timeoutMs) =>
-      call('GET', AGENT_ROUTES.health, agentHealthSchema, undefined, timeoutMs),
-    // No socket timeout beyond the command's own: the agent enforces it and answers.
-    exec: (req) =>
-      call(
-        'POST',
-        AGENT_ROUTES.exec,
-        execResultSchema,
-        req,
-        req.timeout ? req.timeout + 30_000 : 0,
-      ),
-    writeFile: (req) => call('POST', AGENT_ROUTES.writeFile, writeFileResultSchema, req, 300_000),
-    readFile: (req) => call('POST', AGENT_ROUTES.readFile, readFileResultSchema, req, 300_000),
+      callAgent(ep, {
+        method: 'GET',
+        path: AGENT_ROUTES.health,
+        schema: agentHealthSchema,
+        body: undefined,
+        timeoutMs,
+      }),
+    call: (op, req) =>
+      callAgent(ep, {
+        method: 'POST',
+        path: AGENT_OPS[op].path,
+        schema: AGENT_OPS[op].reply as Schema<AgentReply<typeof op>>,
+        body: req,
+        timeoutMs: timeoutOf(op, req),
+      }),
   };
+}
+
+/** A command gets its own timeout plus slack (no socket timeout without one); files 5 minutes. */
+function timeoutOf(op: AgentOpName, req: unknown): number {
+  if (op !== 'exec') return 300_000;
+  const timeout = (req as ExecRequest).timeout;
+  return timeout ? timeout + 30_000 : 0;
 }
 
 interface Call<T> {

@@ -1,15 +1,15 @@
 /** Routes of the sandbox resource: parse and validate, call the core, return its answer. */
 import {
+  AGENT_OPS,
   createSandboxSchema,
   deletedSchema,
   execRequestSchema,
   execResultSchema,
-  readFileRequestSchema,
-  readFileResultSchema,
   sandboxInfoSchema,
   sandboxListSchema,
-  writeFileRequestSchema,
-  writeFileResultSchema,
+  type AgentOpName,
+  type AgentRequest,
+  type Schema,
 } from '@paddock/protocol';
 import type { SandboxService } from '../core/sandbox-service.js';
 import { route, type Route } from './route.js';
@@ -74,23 +74,32 @@ function workRoutes(core: SandboxService): Route[] {
       reply: execResultSchema,
       handle: ({ tenant, params, body }) => core.exec(tenant, params['id'] as string, body),
     }),
-    route({
-      method: 'POST',
-      path: `${byId}/files/write`,
-      summary: 'Write a file (atomically; parent directories are created)',
-      auth: true,
-      body: writeFileRequestSchema,
-      reply: writeFileResultSchema,
-      handle: ({ tenant, params, body }) => core.writeFile(tenant, params['id'] as string, body),
-    }),
-    route({
-      method: 'POST',
-      path: `${byId}/files/read`,
-      summary: 'Read a file',
-      auth: true,
-      body: readFileRequestSchema,
-      reply: readFileResultSchema,
-      handle: ({ tenant, params, body }) => core.readFile(tenant, params['id'] as string, body),
-    }),
+    ...FILE_OPS.map(([op, summary]) => fileRoute(core, op, summary)),
   ];
+}
+
+type FileOp = Exclude<AgentOpName, 'exec'>;
+
+/** File operations: the route is the agent's own path under the sandbox. */
+const FILE_OPS: ReadonlyArray<[FileOp, string]> = [
+  ['writeFile', 'Write a file (atomically; parent directories are created)'],
+  ['readFile', 'Read a file'],
+  ['mkdir', 'Create a directory'],
+  ['deleteFile', 'Delete a file (not a directory)'],
+  ['renameFile', 'Rename a file or directory'],
+  ['moveFile', 'Move a file or directory (into a directory keeps its name)'],
+  ['listFiles', 'List a directory'],
+  ['exists', 'Whether a path exists'],
+];
+
+function fileRoute<K extends FileOp>(core: SandboxService, op: K, summary: string): Route {
+  return route({
+    method: 'POST',
+    path: `${byId}${AGENT_OPS[op].path}`,
+    summary,
+    auth: true,
+    body: AGENT_OPS[op].request as Schema<AgentRequest<K>>,
+    reply: AGENT_OPS[op].reply,
+    handle: ({ tenant, params, body }) => core.fileOp(tenant, params['id'] as string, op, body),
+  });
 }

@@ -15,13 +15,11 @@ function setup(agent: Partial<AgentClient> = {}) {
   const client: AgentClient = {
     health: () =>
       Promise.resolve({ status: 'ok', protocol: AGENT_PROTOCOL_VERSION, agentVersion: 't' }),
-    exec: (req) => {
+    call: ((op: string, req: unknown) => {
       seen.push(req);
+      if (op !== 'exec') return Promise.resolve({ path: '/workspace/x' });
       return Promise.resolve({ success: true, exitCode: 0, stdout: '', stderr: '', duration: 1 });
-    },
-    writeFile: () => Promise.resolve({ path: '/workspace/x', bytes: 1 }),
-    readFile: () =>
-      Promise.resolve({ path: '/workspace/x', content: 'x', encoding: 'utf-8', size: 1 }),
+    }) as AgentClient['call'],
     ...agent,
   };
   const core = new SandboxService({
@@ -93,6 +91,14 @@ describe('SandboxService', () => {
     expect(backend.live.size).toBe(0);
   });
 
+  it('passes file operations to the agent as given', async () => {
+    const { core, seen } = setup();
+    await core.create('t', { id: 'a' });
+    await core.fileOp('t', 'a', 'mkdir', { path: 'x', recursive: true });
+    expect(seen).toEqual([{ path: 'x', recursive: true }]);
+    expect(await code(core.fileOp('t', 'b', 'exists', { path: 'x' }))).toBe('SANDBOX_NOT_FOUND');
+  });
+
   it('merges sandbox env under per-call env', async () => {
     const { core, seen } = setup();
     await core.create('t', { id: 'a', env: { A: '1', B: '1' } });
@@ -102,7 +108,7 @@ describe('SandboxService', () => {
 
   it('marks a sandbox failed when its agent is unreachable and the runtime is gone', async () => {
     const unreachable = new PaddockError('SANDBOX_UNAVAILABLE', 'down');
-    const { core, backend } = setup({ exec: () => Promise.reject(unreachable) });
+    const { core, backend } = setup({ call: () => Promise.reject(unreachable) });
     await core.create('t', { id: 'a' });
     backend.live.clear();
     expect(await code(core.exec('t', 'a', { command: 'true' }))).toBe('SANDBOX_UNAVAILABLE');

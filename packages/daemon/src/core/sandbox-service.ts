@@ -9,17 +9,16 @@ import {
   acceptsWork,
   isolationOf,
   canTransition,
+  type AgentOpName,
+  type AgentReply,
+  type AgentRequest,
   type BackendName,
   type CreateSandboxRequest,
   type ExecRequest,
   type ExecResult,
   type Limits,
-  type ReadFileRequest,
-  type ReadFileResult,
   type SandboxInfo,
   type SandboxState,
-  type WriteFileRequest,
-  type WriteFileResult,
 } from '@paddock/protocol';
 import type { Backend, SandboxSpec } from '../backends/backend.js';
 import type { Logger } from '../log.js';
@@ -151,15 +150,17 @@ export class SandboxService {
   async exec(tenant: string, id: string, req: ExecRequest): Promise<ExecResult> {
     const rec = this.runnable(tenant, id);
     const env = { ...rec.env, ...req.env };
-    return this.withAgent(rec, (agent) => agent.exec({ ...req, env }));
+    return this.withAgent(rec, (agent) => agent.call('exec', { ...req, env }));
   }
 
-  async writeFile(tenant: string, id: string, req: WriteFileRequest): Promise<WriteFileResult> {
-    return this.withAgent(this.runnable(tenant, id), (agent) => agent.writeFile(req));
-  }
-
-  async readFile(tenant: string, id: string, req: ReadFileRequest): Promise<ReadFileResult> {
-    return this.withAgent(this.runnable(tenant, id), (agent) => agent.readFile(req));
+  /** A file operation, passed to the sandbox's agent as validated. */
+  async fileOp<K extends Exclude<AgentOpName, 'exec'>>(
+    tenant: string,
+    id: string,
+    op: K,
+    req: AgentRequest<K>,
+  ): Promise<AgentReply<K>> {
+    return this.withAgent(this.runnable(tenant, id), (agent) => agent.call(op, req));
   }
 
   /**
