@@ -55,7 +55,15 @@ function bareRuntime(binary, extraArgs) {
     const times = [];
     for (let i = 0; i < N; i++) {
       const t0 = now();
-      const r = spawnSync(binary, ['--root', join(dir, 'state'), ...extraArgs, 'run', '--bundle', dir, `b${i}`]);
+      const r = spawnSync(binary, [
+        '--root',
+        join(dir, 'state'),
+        ...extraArgs,
+        'run',
+        '--bundle',
+        dir,
+        `b${i}`,
+      ]);
       if (r.status !== 0) throw new Error(`${binary} baseline failed: ${r.stderr}`);
       times.push(ms(t0));
     }
@@ -120,14 +128,21 @@ async function main() {
     rows.push(row('bare host spawn of /bin/true', spawnBase));
     const baselines = {
       jail: ['bare `runc run` of true', () => bareRuntime('runc', [])],
-      gvisor: ['bare `runsc run` of true', () => bareRuntime('runsc', ['--platform=ptrace', '--network=none'])],
+      gvisor: [
+        'bare `runsc run` of true',
+        () => bareRuntime('runsc', ['--platform=ptrace', '--network=none']),
+      ],
     };
     for (const backend of backends) {
       const [label, measure] = baselines[backend] ?? [];
       const base = measure ? measure() : undefined;
       if (base) rows.push(row(label, base));
-      rows.push(row(`${backend}: create -> first exec`, await createToFirstExec(client, backend), base));
-      rows.push(row(`${backend}: exec round trip`, await execRoundTrip(client, backend), spawnBase));
+      rows.push(
+        row(`${backend}: create -> first exec`, await createToFirstExec(client, backend), base),
+      );
+      rows.push(
+        row(`${backend}: exec round trip`, await execRoundTrip(client, backend), spawnBase),
+      );
     }
   } finally {
     child.kill('SIGTERM');
@@ -137,7 +152,11 @@ async function main() {
   console.log(`\nPaddock bench (${N} sandboxes, ${EXECS} execs; ms; ratio = p50 / baseline p50)\n`);
   console.table(rows);
   mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
-  const file = join(ROOT, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const file = join(
+    ROOT,
+    'bench-results',
+    `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+  );
   writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), n: N, rows }, null, 2)}\n`);
   console.log(`saved ${file}`);
 }

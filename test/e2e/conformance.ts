@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { release as osRelease } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Paddock, PaddockError, getSandbox, type Sandbox } from '@paddock/sdk';
+import { Paddock, PaddockError, getSandbox, type ExecEvent, type Sandbox } from '@paddock/sdk';
 import { hostTraces, removeDataDir, startDaemon, type TestDaemon } from './harness.js';
 
 export interface ConformanceOptions {
@@ -33,7 +33,11 @@ export function describeConformance(opts: ConformanceOptions): void {
     const ctx = () => ({ client, neighbour: a, survivesLimits: opts.survivesLimits });
 
     beforeAll(async () => {
-      daemon = await startDaemon({ backend: opts.backend, subnet: opts.subnet });
+      daemon = await startDaemon({
+        backend: opts.backend,
+        subnet: opts.subnet,
+        env: { PADDOCK_SSE_HEARTBEAT_MS: '300' },
+      });
       client = new Paddock({ url: daemon.url, apiKey: daemon.apiKey });
       a = getSandbox(client, 'conf-a', { limits: { memoryMiB: 256, pids: 128, diskMiB: 256 } });
       b = getSandbox(client, 'conf-b');
@@ -113,6 +117,67 @@ export function describeConformance(opts: ConformanceOptions): void {
         expect(r.stdout).not.toMatch(/vitest|paddockd|systemd/);
         const init = await a.exec('cat /proc/1/cmdline | tr "\\0" " "');
         expect(init.stdout).toMatch(/tini/);
+      });
+    });
+
+    describe('streams', () => {
+      it('streams start, output as it happens, then complete', async () => {
+        const events: ExecEvent[] = [];
+        const times: number[] = [];
+        for await (const ev of a.execStream('echo one; sleep 1; echo two >&2; exit 3')) {
+          events.push(ev);
+          times.push(Date.now());
+        }
+        expect(events.map((e) => e.type)).toEqual(['start', 'stdout', 'stderr', 'complete']);
+        expect(events[0]).toMatchObject({ type: 'start', pid: expect.any(Number) });
+        expect(events[3]).toMatchObject({ type: 'complete', exitCode: 3 });
+        // The first line arrived well before the command ended: it was streamed, not buffered.
+        expect((times[2] ?? 0) - (times[1] ?? 0)).toBeGreaterThan(500);
+      });
+
+      it('feeds onOutput with exec({ stream: true }) and still returns the result', async () => {
+        const seen: string[] = [];
+        const r = await a.exec('echo a; echo b >&2', {
+          stream: true,
+          onOutput: (stream, data) => seen.push(`${stream}:${data}`),
+        });
+        expect(r).toMatchObject({ success: true, exitCode: 0, stdout: 'a\n', stderr: 'b\n' });
+        expect(seen.sort()).toEqual(['stderr:b\n', 'stdout:a\n']);
+      });
+
+      it('carries heartbeats while a command is quiet', async () => {
+        const res = await fetch(`${daemon.url}/v1/sandboxes/conf-a/exec/stream`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${daemon.apiKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ command: 'sleep 1.2; echo done' }),
+        });
+        expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+        const text = await res.text();
+        expect(text).toMatch(/: heartbeat/);
+        expect(text).toMatch(/event: complete/);
+      });
+
+      it('kills the command when the consumer walks away', async () => {
+        for await (const ev of a.execStream('echo go; exec sleep 301')) {
+          if (ev.type === 'stdout') break;
+        }
+        let left = 'x';
+        for (let i = 0; i < 50 && left !== 'none'; i++) {
+          left = (await a.exec('pgrep -f "^sleep 301$" || echo none')).stdout.trim();
+          if (left !== 'none') await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(left).toBe('none');
+      });
+
+      it('ends with an error, never a hang, when the sandbox dies mid-stream', async () => {
+        const doomed = getSandbox(client, 'conf-doomed');
+        const events: ExecEvent[] = [];
+        for await (const ev of doomed.execStream('echo up; sleep 60')) {
+          events.push(ev);
+          if (ev.type === 'stdout') await client.deleteSandbox('conf-doomed');
+        }
+        expect(events.at(-1)).toMatchObject({ type: 'error', code: 'SANDBOX_UNAVAILABLE' });
+        expect(events.some((e) => e.type === 'complete')).toBe(false);
       });
     });
 

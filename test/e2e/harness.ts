@@ -35,6 +35,7 @@ export interface DaemonOptions {
   backend?: string;
   subnet?: string;
   dataDir?: string;
+  env?: Record<string, string>;
 }
 
 export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon> {
@@ -50,7 +51,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon>
     '127.0.0.1:0',
   ];
   args.push('--subnet', opts.subnet ?? '10.214.0.0/16', '--backend', opts.backend ?? 'jail');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, ...opts.env };
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const log: string[] = [];
   // The daemon log is kept as an artefact of the run (never holds secrets: it redacts keys).
   mkdirSync(LOG_DIR, { recursive: true });

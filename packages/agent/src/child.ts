@@ -8,7 +8,7 @@ import { constants } from 'node:os';
 import { CappedOutput } from './output.js';
 
 /** How long to wait for stdout/stderr to close after the command exits (background holders). */
-const STDIO_GRACE_MS = 300;
+export const STDIO_GRACE_MS = 300;
 
 export interface ChildSpec {
   file: string;
@@ -64,7 +64,8 @@ function preferForOom(pid: number | undefined): void {
   }
 }
 
-function start(spec: ChildSpec): ChildProcess | { error: unknown } {
+/** Spawn a command as the leader of its own process group; a synchronous failure is returned. */
+export function start(spec: ChildSpec): ChildProcess | { error: unknown } {
   try {
     const child = spawn(spec.file, spec.args, {
       cwd: spec.cwd,

@@ -52,7 +52,8 @@ async function waitGone(pid: number, ms = 3000): Promise<boolean> {
 
 describe('exec results', () => {
   it("makes commands the OOM killer's first choice, not the agent", async () => {
-    const r = await exec({ command: 'cat /proc/self/oom_score_adj' });
+    // The agent sets the score right after spawn; a process forked after that inherits it.
+    const r = await exec({ command: 'sleep 0.05; cat /proc/self/oom_score_adj' });
     expect(r.body.stdout).toBe(`${COMMAND_OOM_SCORE_ADJ}\n`);
   });
 

@@ -47,14 +47,14 @@ export function commandEnv(source: NodeJS.ProcessEnv): Record<string, string> {
 }
 
 /** A string runs through bash; an array is argv, run directly (PATH lookup, no shell). */
-function argvOf(command: ExecRequest['command']): [string, string[]] {
+export function argvOf(command: ExecRequest['command']): [string, string[]] {
   if (typeof command === 'string') return ['/bin/bash', ['-c', command]];
   const [file = '', ...args] = command;
   return [file, args];
 }
 
 /** Checked up front because a missing cwd and a missing binary are the same ENOENT to spawn. */
-async function checkCwd(cwd: string): Promise<void> {
+export async function checkCwd(cwd: string): Promise<void> {
   let isDir: boolean;
   try {
     isDir = (await stat(cwd)).isDirectory();
@@ -95,7 +95,7 @@ export function spawnFailure(error: unknown, file: string): { exitCode: number; 
   }
 }
 
-function elapsed(since: number): number {
+export function elapsed(since: number): number {
   return Math.max(0, Math.round(performance.now() - since));
 }
 

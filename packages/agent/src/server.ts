@@ -14,6 +14,7 @@ import {
   MAX_READ_FILE_BYTES,
   PaddockError,
   WORKSPACE_DIR,
+  execRequestSchema,
   type AgentHealth,
   type AgentOpName,
   type AgentReply,
@@ -22,6 +23,7 @@ import {
 } from '@paddock/protocol';
 import { bearerChecker } from './auth.js';
 import { commandEnv, runCommand } from './exec.js';
+import { streamCommand, type EventSink } from './exec-stream.js';
 import { deleteFile, exists, listFiles, makeDir, moveFile, renameFile } from './file-ops.js';
 import { readFile, writeFile } from './files.js';
 import { readJson, sendError, sendJson } from './http.js';
@@ -104,8 +106,32 @@ function opRoute<K extends AgentOpName>(name: K): Route {
   return { method: 'POST', handle };
 }
 
+/** NDJSON stream of ExecEvent; errors found before the command starts are ordinary replies. */
+const execStream: Handler = async (ctx, req, res) => {
+  const request = await readJson(req, execRequestSchema, ctx.maxBodyBytes);
+  const abort = new AbortController();
+  res.once('close', () => {
+    if (!res.writableEnded) abort.abort();
+  });
+  const opts = { ...ctx, signal: abort.signal };
+  let headersSent = false;
+  const sink: EventSink = {
+    emit: (event) => {
+      if (!headersSent) {
+        res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+        headersSent = true;
+      }
+      return res.write(`${JSON.stringify(event)}\n`);
+    },
+    drained: (cb) => res.once('drain', cb),
+  };
+  await streamCommand(request, opts, sink);
+  res.end();
+};
+
 const ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
   [AGENT_ROUTES.health, { method: 'GET', handle: health }],
+  [AGENT_ROUTES.execStream, { method: 'POST', handle: execStream }],
   ...(Object.keys(AGENT_OPS) as AgentOpName[]).map((name): [string, Route] => [
     AGENT_OPS[name].path,
     opRoute(name),

@@ -66,6 +66,21 @@ function answer(s: Seen): [number, unknown] {
   ];
 }
 
+/** The canned exec answer as the daemon's SSE stream would carry it. */
+function asEvents(status: number, body: unknown): string {
+  const b = body as Record<string, any>;
+  const out = status === 408 ? b['details'] : b;
+  const events: object[] = [
+    { type: 'start', pid: 42 },
+    { type: 'stdout', data: out.stdout },
+    { type: 'stderr', data: out.stderr },
+    status === 408
+      ? { type: 'error', code: 'COMMAND_TIMEOUT', message: b['message'] }
+      : { type: 'complete', exitCode: b['exitCode'], duration: b['duration'] },
+  ];
+  return events.map((e: any) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join('');
+}
+
 beforeAll(async () => {
   // Build the CLI (and the SDK and protocol it needs); incremental, so quick when up to date.
   await promisify(execFile)(
@@ -87,6 +102,10 @@ beforeAll(async () => {
       };
       seen.push(s);
       const [status, body] = answer(s);
+      if (s.path.endsWith('/exec/stream') && (status === 200 || status === 408)) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' }).end(asEvents(status, body));
+        return;
+      }
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     });
   });
@@ -154,7 +173,7 @@ describe('paddock (built) against a fake daemon', () => {
     ]);
   });
 
-  it('exec relays output and passes the exit code through, without creating the sandbox', async () => {
+  it('exec streams output and passes the exit code through, without creating the sandbox', async () => {
     const before = seen.length;
     const r = await cli(['exec', 'box', '--', 'sh', '-c', 'exit 7']);
     expect(r).toMatchObject({
@@ -163,7 +182,7 @@ describe('paddock (built) against a fake daemon', () => {
       stderr: 'err-line\n',
     });
     expect(seen.slice(before).map((s) => `${s.method} ${s.path}`)).toEqual([
-      'POST /v1/sandboxes/box/exec',
+      'POST /v1/sandboxes/box/exec/stream',
     ]);
     const ok = await cli(['exec', 'box', '--', 'echo hi | cat']);
     expect(ok).toMatchObject({ code: 0, stdout: 'out:"echo hi | cat"\n' });

@@ -6,6 +6,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { agentClient } from './agent-link/client.js';
+import { agentExecStream } from './agent-link/stream.js';
 import { createApiServer } from './api/server.js';
 import { metaRoutes } from './api/meta.js';
 import { sandboxRoutes } from './api/sandboxes.js';
@@ -63,6 +64,7 @@ export async function startDaemon(
     backends: new Map(selection.available.map((b) => [b.name, b])),
     defaultBackend: backend.name,
     connect: agentClient,
+    stream: agentExecStream,
     defaults: config.defaults,
     subnet,
     log,
@@ -75,6 +77,7 @@ export async function startDaemon(
     keys,
     log,
     maxBodyBytes: config.maxBodyBytes,
+    heartbeatMs: config.heartbeatMs,
   });
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const { port } = server.address() as AddressInfo;

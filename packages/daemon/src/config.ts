@@ -19,6 +19,8 @@ export interface DaemonConfig {
   agentBundle: string;
   hostIdBase: number;
   maxBodyBytes: number;
+  /** Interval of SSE heartbeats on streams. */
+  heartbeatMs: number;
   defaults: Limits;
 }
 
@@ -50,6 +52,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): DaemonConfig {
     maxBodyBytes: Number(
       pick('max-body-bytes', 'PADDOCK_MAX_BODY_BYTES', String(64 * 1024 * 1024)),
     ),
+    heartbeatMs: Number(env['PADDOCK_SSE_HEARTBEAT_MS'] ?? 15_000),
     defaults: DEFAULT_LIMITS,
   };
 }

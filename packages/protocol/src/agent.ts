@@ -23,7 +23,11 @@ import {
 } from './api.js';
 import { int, literal, object, string, type Infer, type Schema } from './schema.js';
 
-export const AGENT_ROUTES = { health: '/health' } as const;
+/** Routes outside AGENT_OPS: health, and exec streamed as NDJSON lines of ExecEvent. */
+export const AGENT_ROUTES = { health: '/health', execStream: '/exec/stream' } as const;
+
+/** Longest NDJSON line the daemon accepts from an agent's stream. */
+export const MAX_STREAM_LINE_BYTES = 2 * 1024 * 1024;
 
 interface AgentOp<Req, Reply> {
   path: string;

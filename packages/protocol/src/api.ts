@@ -3,6 +3,7 @@
  * type the SDK and generate /v1/openapi.json.
  */
 import { MAX_JSON_BODY_BYTES } from './constants.js';
+import { ERROR_CODES } from './errors.js';
 import { SANDBOX_STATES } from './lifecycle.js';
 import {
   array,
@@ -13,6 +14,7 @@ import {
   optional,
   record,
   string,
+  tagged,
   union,
   type Infer,
 } from './schema.js';
@@ -116,6 +118,31 @@ export const execResultSchema = object({
   truncated: optional(boolean()),
 });
 export type ExecResult = Infer<typeof execResultSchema>;
+
+const execData = string({ maxLength: 1024 * 1024 });
+
+/**
+ * Events of a streamed command, in order: `start`, any number of `stdout`/`stderr`, then exactly
+ * one of `complete` (the process has exited) or `error`. The daemon's SSE stream adds comment
+ * heartbeats; it never sends `complete` for a process that has not exited.
+ */
+export const execEventSchema = tagged('type', {
+  start: object({ type: literal('start'), pid: int({ min: 0, max: 2 ** 31 }) }),
+  stdout: object({ type: literal('stdout'), data: execData }),
+  stderr: object({ type: literal('stderr'), data: execData }),
+  complete: object({
+    type: literal('complete'),
+    exitCode: int({ min: -1, max: 255 }),
+    duration: int({ min: 0, max: MAX_TIMEOUT_MS * 2 }),
+    truncated: optional(boolean()),
+  }),
+  error: object({
+    type: literal('error'),
+    code: literal(...ERROR_CODES),
+    message: string({ maxLength: 4096 }),
+  }),
+});
+export type ExecEvent = Infer<typeof execEventSchema>;
 
 export const encodingSchema = literal('utf-8', 'base64');
 export type Encoding = Infer<typeof encodingSchema>;

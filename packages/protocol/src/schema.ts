@@ -148,6 +148,35 @@ export interface OptionalSchema<T> extends Schema<T | undefined> {
 }
 
 /** An object field that may be absent (or null, which reads as absent). */
+/**
+ * One of several object shapes told apart by a string field (`type`), e.g. stream events. Each
+ * variant schema should declare that field as a literal.
+ */
+export function tagged<const M extends Record<string, Schema<object>>>(
+  tag: string,
+  variants: M,
+): Schema<Infer<M[keyof M]>> {
+  const json = {
+    oneOf: Object.values(variants).map((v) => v.json),
+    discriminator: { propertyName: tag },
+  };
+  return make(json, (v, path) => {
+    const t = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[tag] : undefined;
+    const variant =
+      typeof t === 'string' && Object.prototype.hasOwnProperty.call(variants, t)
+        ? variants[t]
+        : undefined;
+    if (!variant)
+      return fail(
+        join(path, tag),
+        `must be one of ${Object.keys(variants)
+          .map((k) => `'${k}'`)
+          .join(', ')}`,
+      );
+    return variant.check(v, path) as Parsed<Infer<M[keyof M]>>;
+  });
+}
+
 export function optional<T>(inner: Schema<T>): OptionalSchema<T> {
   return { json: inner.json, optional: true, check: inner.check };
 }

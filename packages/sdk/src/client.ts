@@ -154,6 +154,18 @@ export class Paddock {
   }
 
   /**
+   * Open a streaming request; resolves to the response body once the daemon accepted it.
+   *
+   * @internal
+   */
+  stream(
+    path: string,
+    options: { body: unknown; signal?: AbortSignal | undefined },
+  ): Promise<ReadableStream<Uint8Array>> {
+    return this.#transport.stream(path, options);
+  }
+
+  /**
    * The default per-request deadline, for calls that need to extend it.
    *
    * @internal

@@ -18,6 +18,7 @@ export {
 export type { PaddockErrorInit } from './errors.js';
 export { ConnectionError, RequestTimeoutError, MissingApiKeyError } from './client-errors.js';
 export { shellQuote } from './shell.js';
+export { parseSSEStream } from './sse.js';
 export type {
   CreateSandboxRequest,
   ExecRequest,
@@ -29,6 +30,7 @@ export type {
   Encoding,
   ErrorBody,
   ErrorCode,
+  ExecEvent,
   ExecResult,
   ExistsResult,
   FileInfo,

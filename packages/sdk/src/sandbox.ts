@@ -4,6 +4,7 @@
  */
 import type {
   Encoding,
+  ExecEvent,
   ExecResult,
   ExistsResult,
   ListFilesResult,
@@ -14,8 +15,11 @@ import type {
   WriteFileResult,
 } from '@paddock/protocol';
 import { sandboxPath, type Paddock } from './client.js';
+import { ConnectionError } from './client-errors.js';
+import { execDeadline, execRequest } from './exec-request.js';
+import { collectStream, parseSSEStream } from './sse.js';
 import { PaddockError } from './errors.js';
-import type { ExecRequest, LimitsInput, ReadFileRequest, WriteFileRequest } from './types.js';
+import type { LimitsInput, ReadFileRequest, WriteFileRequest } from './types.js';
 
 /**
  * How `getSandbox` creates the sandbox when it does not exist yet.
@@ -42,6 +46,10 @@ export interface SandboxOptions {
  * const options: ExecOptions = { cwd: 'app', env: { NODE_ENV: 'test' }, timeout: 60_000 };
  */
 export interface ExecOptions {
+  /** Stream output to `onOutput` as it arrives (the result is still returned at the end). */
+  stream?: boolean;
+  /** With `stream: true`, called for every chunk of output. */
+  onOutput?: (stream: 'stdout' | 'stderr', data: string) => void;
   /** Extra environment; entries whose value is undefined are left out. */
   env?: Record<string, string | undefined>;
   /** Working directory; absolute, or relative to /workspace. */
@@ -63,9 +71,6 @@ export interface FileOptions {
   encoding?: Encoding;
   signal?: AbortSignal;
 }
-
-/** Time the client waits for an exec reply beyond the command's own timeout. */
-const EXEC_GRACE_MS = 10_000;
 
 /**
  * Get a handle on the sandbox `id`, created on first use with `options`. An existing sandbox with
@@ -113,6 +118,7 @@ export class Sandbox implements AsyncDisposable {
    * @throws CommandTimeoutError when `timeout` elapses; it carries the output so far.
    */
   exec(command: string | string[], options: ExecOptions = {}): Promise<ExecResult> {
+    if (options.stream) return collectStream(this.execStream(command, options), options.onOutput);
     const body = execRequest(command, options);
     const timeoutMs = execDeadline(this.#client.timeoutMs, options.timeout);
     const path = sandboxPath(this.id, '/exec');
@@ -159,6 +165,44 @@ export class Sandbox implements AsyncDisposable {
     const route = sandboxPath(this.id, '/files/read');
     return this.#run(() =>
       this.#client.request<ReadFileResult>('POST', route, { body, signal: options.signal }),
+    );
+  }
+
+  /**
+   * Run a command and receive its events as they happen: `start` (with the pid), `stdout` and
+   * `stderr` chunks, then `complete` (with the exit code) or `error`. Breaking out of the loop,
+   * or aborting `signal`, kills the command.
+   *
+   * @example
+   * for await (const ev of sandbox.execStream('npm test')) {
+   *   if (ev.type === 'stdout') process.stdout.write(ev.data);
+   *   if (ev.type === 'complete') console.log('exit', ev.exitCode);
+   * }
+   */
+  async *execStream(
+    command: string | string[],
+    options: ExecOptions = {},
+  ): AsyncGenerator<ExecEvent> {
+    const body = execRequest(command, options);
+    const abort = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
+    const path = sandboxPath(this.id, '/exec/stream');
+    const stream = await this.#run(() => this.#client.stream(path, { body, signal }));
+    let ended = false;
+    try {
+      for await (const event of parseSSEStream<ExecEvent>(stream)) {
+        yield event;
+        if (event.type === 'complete' || event.type === 'error') {
+          ended = true;
+          return;
+        }
+      }
+    } finally {
+      if (!ended) abort.abort();
+    }
+    throw new ConnectionError(
+      this.#client.url,
+      new Error('the event stream ended before the command did'),
     );
   }
 
@@ -333,24 +377,4 @@ function toBase64(bytes: Uint8Array): string {
 
 function isSandboxNotFound(e: unknown): boolean {
   return PaddockError.is(e) && e.code === 'SANDBOX_NOT_FOUND';
-}
-
-function execRequest(command: string | string[], options: ExecOptions): ExecRequest {
-  const body: ExecRequest = { command };
-  if (options.env) body.env = definedEntries(options.env);
-  if (options.cwd !== undefined) body.cwd = options.cwd;
-  if (options.timeout !== undefined) body.timeout = options.timeout;
-  return body;
-}
-
-function definedEntries(env: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
-  return out;
-}
-
-/** The command may legitimately run for `timeout`; without one, only the command bounds it. */
-function execDeadline(clientTimeoutMs: number, commandTimeout: number | undefined): number {
-  if (commandTimeout === undefined || clientTimeoutMs === 0) return 0;
-  return Math.max(clientTimeoutMs, commandTimeout + EXEC_GRACE_MS);
 }

@@ -59,6 +59,27 @@ export class Transport {
     }
   }
 
+  /** POST for a stream: errors before the stream starts throw; no deadline but the caller's. */
+  async stream(
+    path: string,
+    options: { body: unknown; signal?: AbortSignal | undefined },
+  ): Promise<ReadableStream<Uint8Array>> {
+    const headers = { ...this.#headers(true), accept: 'text/event-stream' };
+    const init: RequestInit = { method: 'POST', headers, body: JSON.stringify(options.body) };
+    if (options.signal) init.signal = options.signal;
+    let res: Response;
+    try {
+      res = await this.#config.fetch(`${this.#config.url}${path}`, init);
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+      throw this.#networkError(err, 0);
+    }
+    if (res.status < 200 || res.status >= 300 || !res.body) {
+      throw errorFromReply({ status: res.status, text: await res.text() });
+    }
+    return res.body;
+  }
+
   async #exchange(method: HttpMethod, path: string, options: RequestOptions): Promise<Reply> {
     const timeoutMs = options.timeoutMs ?? this.#config.timeoutMs;
     const init: RequestInit = { method, headers: this.#headers(options.body !== undefined) };

@@ -51,25 +51,31 @@ async function execute(args: ExecArgs): Promise<number> {
   // The CLI must not create a sandbox because of a typo in its id.
   const sandbox = getSandbox(connect(args.globals), args.id, { createIfMissing: false });
   const options: ExecOptions = { env: args.env, cwd: args.cwd, timeout: args.timeout };
+  // Output is relayed live as the command makes it; Ctrl-C ends the stream, which kills it.
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
   try {
-    const result = await sandbox.exec(args.command, options);
-    relay(result.stdout, result.stderr);
+    const result = await sandbox.exec(args.command, {
+      ...options,
+      stream: true,
+      signal: abort.signal,
+      onOutput: (stream, data) =>
+        (stream === 'stdout' ? process.stdout : process.stderr).write(data),
+    });
     if (result.truncated) console.error('paddock: output was truncated by the daemon');
     return exitCodeOf(result);
   } catch (e) {
-    if (e instanceof CommandTimeoutError) relayPartial(e);
+    if (abort.signal.aborted) return 130;
+    if (e instanceof CommandTimeoutError) endLine(e);
     throw e;
+  } finally {
+    process.off('SIGINT', stop);
   }
 }
 
-function relay(stdout: string, stderr: string): void {
-  process.stdout.write(stdout);
-  process.stderr.write(stderr);
-}
-
-/** The output a timed-out command made, ending on a fresh line so the error reads on its own. */
-function relayPartial(e: CommandTimeoutError): void {
-  relay(e.stdout, e.stderr);
+/** After a timed-out command's live output, end on a fresh line so the error reads on its own. */
+function endLine(e: CommandTimeoutError): void {
   const lastOnScreen = e.stderr || (process.stdout.isTTY ? e.stdout : '');
   if (lastOnScreen && !lastOnScreen.endsWith('\n')) process.stderr.write('\n');
 }
@@ -79,7 +85,8 @@ export const exec: Command = {
   summary: 'Run a command in a sandbox',
   usage: `Usage: paddock exec <id> [options] -- <command...>
 
-Run a command in a sandbox and exit with its exit code (124 if it timed out).
+Run a command in a sandbox, relaying its output live, and exit with its exit code
+(124 if it timed out, 130 if interrupted).
 One word after -- runs through /bin/bash -c, so "ls | wc -l" works when quoted;
 several words run as argv without a shell.
 

@@ -23,7 +23,7 @@ import {
 import type { AgentEndpoint } from '../backends/backend.js';
 
 /** Codes an agent may report; they describe the user's command or file, nothing more. */
-const AGENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+export const AGENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'VALIDATION_FAILED',
   'INVALID_JSON',
   'PAYLOAD_TOO_LARGE',
@@ -39,7 +39,7 @@ const AGENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 ]);
 
 const MAX_REPLY_BYTES = MAX_JSON_BODY_BYTES * 2;
-const httpAgent = new Agent({ keepAlive: true, maxSockets: 64 });
+export const httpAgent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 export interface AgentClient {
   health(timeoutMs: number): Promise<AgentHealth>;
@@ -98,7 +98,7 @@ async function callAgent<T>(ep: AgentEndpoint, c: Call<T>): Promise<T> {
   throw agentError(json);
 }
 
-function agentError(json: unknown): PaddockError {
+export function agentError(json: unknown): PaddockError {
   const body = json as { code?: unknown; message?: unknown; details?: unknown };
   if (!isErrorCode(body.code) || !AGENT_CODES.has(body.code) || typeof body.message !== 'string') {
     return protocolError('error reply without a known code');
@@ -118,7 +118,7 @@ function timeoutDetails(code: ErrorCode, details: unknown): Record<string, unkno
   };
 }
 
-function protocolError(what: string): PaddockError {
+export function protocolError(what: string): PaddockError {
   return new PaddockError('AGENT_PROTOCOL_ERROR', `The sandbox agent broke protocol: ${what}`);
 }
 
@@ -164,7 +164,7 @@ function send<T>(ep: AgentEndpoint, c: Call<T>): Promise<{ status: number; text:
   });
 }
 
-function unavailable(err: Error): PaddockError {
+export function unavailable(err: Error): PaddockError {
   return new PaddockError(
     'SANDBOX_UNAVAILABLE',
     `The sandbox agent is unreachable (${err.message})`,

@@ -38,7 +38,11 @@ function operation(r: Route): Record<string, unknown> {
     responses: {
       [String(r.status ?? 200)]: {
         description: 'OK',
-        content: { 'application/json': { schema: r.reply === 'any' ? {} : r.reply.json } },
+        content: {
+          [r.stream === 'sse' ? 'text/event-stream' : 'application/json']: {
+            schema: r.reply === 'any' ? {} : r.reply.json,
+          },
+        },
       },
       default: {
         description: `An error; codes: ${(Object.keys(ERRORS) as ErrorCode[]).join(', ')}`,

@@ -8,6 +8,8 @@ export interface RequestContext<B> {
   tenant: string;
   params: Record<string, string>;
   body: B;
+  /** Aborted when the client goes away (streams stop, streamed commands are killed). */
+  signal: AbortSignal;
 }
 
 export interface Route<B = unknown> {
@@ -19,6 +21,8 @@ export interface Route<B = unknown> {
   auth: boolean;
   body?: Schema<B>;
   reply: Schema<unknown> | 'any';
+  /** 'sse': the handler resolves to an AsyncIterable of events sent as Server-Sent Events. */
+  stream?: 'sse';
   status?: number;
   handle(ctx: RequestContext<B>): unknown;
 }

@@ -3,6 +3,7 @@ import {
   AGENT_OPS,
   createSandboxSchema,
   deletedSchema,
+  execEventSchema,
   execRequestSchema,
   execResultSchema,
   sandboxInfoSchema,
@@ -73,6 +74,17 @@ function workRoutes(core: SandboxService): Route[] {
       body: execRequestSchema,
       reply: execResultSchema,
       handle: ({ tenant, params, body }) => core.exec(tenant, params['id'] as string, body),
+    }),
+    route({
+      method: 'POST',
+      path: `${byId}/exec/stream`,
+      summary: 'Run a command, streaming start, stdout, stderr and complete (or error) as SSE',
+      auth: true,
+      body: execRequestSchema,
+      reply: execEventSchema,
+      stream: 'sse',
+      handle: ({ tenant, params, body, signal }) =>
+        core.execStream(tenant, params['id'] as string, body, signal),
     }),
     ...FILE_OPS.map(([op, summary]) => fileRoute(core, op, summary)),
   ];

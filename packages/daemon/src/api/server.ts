@@ -8,6 +8,7 @@ import { authenticate } from '../auth/api-keys.js';
 import type { Logger } from '../log.js';
 import type { KeyStore } from '../store/keys.js';
 import { readJsonBody, sendJson } from './body.js';
+import { sendSse } from './sse.js';
 import { matchRoute, type Match, type Route } from './route.js';
 
 export interface ApiServerDeps {
@@ -15,6 +16,8 @@ export interface ApiServerDeps {
   keys: KeyStore;
   log: Logger;
   maxBodyBytes: number;
+  /** Interval of SSE comment heartbeats, so idle streams are seen alive by clients and proxies. */
+  heartbeatMs: number;
 }
 
 export function createApiServer(deps: ApiServerDeps): Server {
@@ -53,8 +56,19 @@ async function handle(
   const tenant = tenantOf(deps, match.route, req);
   checkParams(match);
   const body = await readBody(deps, match.route, req);
-  const result = await match.route.handle({ tenant, params: match.params, body });
-  sendJson(res, match.route.status ?? 200, result);
+  const abort = new AbortController();
+  res.once('close', () => abort.abort());
+  const result = await match.route.handle({
+    tenant,
+    params: match.params,
+    body,
+    signal: abort.signal,
+  });
+  if (match.route.stream === 'sse') {
+    await sendSse(res, result as AsyncIterable<{ type: string }>, deps.heartbeatMs, abort.signal);
+  } else {
+    sendJson(res, match.route.status ?? 200, result);
+  }
 }
 
 function tenantOf(deps: ApiServerDeps, route: Route, req: IncomingMessage): string {

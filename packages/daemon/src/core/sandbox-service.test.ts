@@ -27,6 +27,7 @@ function setup(agent: Partial<AgentClient> = {}) {
     backends: new Map([[backend.name, backend]]),
     defaultBackend: backend.name,
     connect: () => client,
+    stream: () => (async function* () {})(),
     defaults: { cpuMillis: 1000, memoryMiB: 512, diskMiB: 1024, pids: 512 },
     subnet: parseSubnet('10.99.0.0/28'),
     log: silentLogger,

@@ -14,6 +14,7 @@ import {
   type AgentRequest,
   type BackendName,
   type CreateSandboxRequest,
+  type ExecEvent,
   type ExecRequest,
   type ExecResult,
   type Limits,
@@ -34,6 +35,8 @@ export interface SandboxServiceDeps {
   backends: ReadonlyMap<BackendName, Backend>;
   defaultBackend: BackendName;
   connect: (ep: AgentEndpoint) => AgentClient;
+  /** Opens a streamed command on an agent (agent-link/stream.ts; fakes in unit tests). */
+  stream: (ep: AgentEndpoint, req: ExecRequest, signal: AbortSignal) => AsyncIterable<ExecEvent>;
   defaults: Limits;
   subnet: Subnet;
   log: Logger;
@@ -151,6 +154,32 @@ export class SandboxService {
     const rec = this.runnable(tenant, id);
     const env = { ...rec.env, ...req.env };
     return this.withAgent(rec, (agent) => agent.call('exec', { ...req, env }));
+  }
+
+  /**
+   * A streamed command. Resolves once the agent has accepted it (errors before that, such as a
+   * bad cwd, reject as usual); the events end with `complete` or `error`.
+   */
+  async execStream(
+    tenant: string,
+    id: string,
+    req: ExecRequest,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<ExecEvent>> {
+    const rec = this.runnable(tenant, id);
+    const env = { ...rec.env, ...req.env };
+    const events = this.deps.stream(this.endpointOf(rec), { ...req, env }, signal);
+    const it = events[Symbol.asyncIterator]();
+    const first = await this.withAgent(rec, () => it.next());
+    const onDeath = () => this.noteIfDead(rec);
+    return (async function* () {
+      if (first.done) return;
+      yield first.value;
+      for (let r = await it.next(); !r.done; r = await it.next()) {
+        if (r.value.type === 'error' && r.value.code === 'SANDBOX_UNAVAILABLE') await onDeath();
+        yield r.value;
+      }
+    })();
   }
 
   /** A file operation, passed to the sandbox's agent as validated. */

@@ -1,0 +1,118 @@
+/**
+ * The host side of a streamed command: the agent's NDJSON lines, each bounded and validated as an
+ * ExecEvent. The stream always ends with `complete` or `error`: if the agent goes away first
+ * (the sandbox died), the consumer gets an `error`, never a hang and never a made-up `complete`.
+ */
+import { request, type IncomingMessage } from 'node:http';
+import {
+  AGENT_ROUTES,
+  MAX_STREAM_LINE_BYTES,
+  PaddockError,
+  execEventSchema,
+  parse,
+  type ExecEvent,
+  type ExecRequest,
+} from '@paddock/protocol';
+import type { AgentEndpoint } from '../backends/backend.js';
+import { AGENT_CODES, agentError, httpAgent, protocolError, unavailable } from './client.js';
+
+const MAX_ERROR_REPLY_BYTES = 64 * 1024;
+
+export async function* agentExecStream(
+  ep: AgentEndpoint,
+  req: ExecRequest,
+  signal: AbortSignal,
+): AsyncGenerator<ExecEvent> {
+  const res = await open(ep, req, signal);
+  if (res.statusCode !== 200) throw agentError(await errorBody(res));
+  let ended = false;
+  try {
+    for await (const event of events(res)) {
+      yield event;
+      if (event.type === 'complete' || event.type === 'error') {
+        ended = true;
+        return;
+      }
+    }
+  } catch (err) {
+    if (signal.aborted) return;
+    const e = err instanceof Error ? err : new Error(String(err));
+    const known =
+      e instanceof PaddockError && e.code === 'AGENT_PROTOCOL_ERROR' ? e : unavailable(e);
+    yield { type: 'error', code: known.code, message: known.message };
+    ended = true;
+  } finally {
+    if (!ended) res.destroy();
+  }
+  if (!ended && !signal.aborted) {
+    const err = unavailable(new Error('the stream ended before the command did'));
+    yield { type: 'error', code: err.code, message: err.message };
+  }
+}
+
+async function* events(res: IncomingMessage): AsyncGenerator<ExecEvent> {
+  let buf = '';
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    buf += chunk.toString('utf8');
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) !== -1) {
+      yield parseLine(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+    if (buf.length > MAX_STREAM_LINE_BYTES) throw protocolError('stream line over the size limit');
+  }
+}
+
+function parseLine(line: string): ExecEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    throw protocolError('stream line is not JSON');
+  }
+  const r = parse(execEventSchema, json, 'event');
+  if (!r.ok) throw protocolError(`${r.issue.path} ${r.issue.message}`);
+  if (r.value.type === 'error' && !AGENT_CODES.has(r.value.code)) {
+    throw protocolError(`error event with code ${r.value.code}`);
+  }
+  return r.value;
+}
+
+function open(ep: AgentEndpoint, body: ExecRequest, signal: AbortSignal): Promise<IncomingMessage> {
+  const payload = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: ep.host,
+        port: ep.port,
+        method: 'POST',
+        path: AGENT_ROUTES.execStream,
+        agent: httpAgent,
+        signal,
+        headers: {
+          authorization: `Bearer ${ep.token}`,
+          'content-type': 'application/json',
+          'content-length': payload.length,
+        },
+      },
+      resolve,
+    );
+    req.on('error', (err) => reject(unavailable(err)));
+    req.end(payload);
+  });
+}
+
+async function errorBody(res: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_ERROR_REPLY_BYTES) throw protocolError('error reply over the size limit');
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw protocolError('error reply is not JSON');
+  }
+}
