@@ -1,12 +1,18 @@
 // npm run bench: Paddock's speed beside baselines measured in the same run, as ratios.
-//   create->first exec per backend (p50, p90 over N sandboxes) vs a bare runtime start of `true`;
+//   create->first exec per backend (p50, p90 over N sandboxes) vs a bare runtime start of `true`
+//   (runc run, runsc do) or a bare QEMU boot of the same kernel to its first userspace line;
 //   exec round trip vs a bare host spawn. Prints a table and saves JSON in bench-results/.
 // Needs root, a built tree and the guest image (scripts/test.sh or scripts/install.sh does both).
+// BENCH_SANDBOXES (default 10), BENCH_EXECS (50), BENCH_BACKENDS (e.g. jail,gvisor) tune it.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { Paddock, getSandbox } from '../packages/sdk/dist/index.js';
+import { prepareImage } from '../packages/daemon/dist/app.js';
+import { defaultAccel } from '../packages/daemon/dist/backends/microvm/index.js';
+import { probeMicrovm } from '../packages/daemon/dist/backends/microvm/probe.js';
+import { loadConfig } from '../packages/daemon/dist/config.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const N = Number(process.env.BENCH_SANDBOXES ?? 10);
@@ -100,6 +106,44 @@ async function execRoundTrip(client, backend) {
   return times;
 }
 
+/** `runsc do true`: a bare gVisor sandbox, no Paddock. */
+function bareRunscDo() {
+  const dir = mkdtempSync('/tmp/paddock-bench-runsc-');
+  try {
+    const times = [];
+    for (let i = 0; i < N; i++) {
+      const t0 = now();
+      const r = spawnSync('runsc', [
+        '--root',
+        dir,
+        '--platform=ptrace',
+        '--network=none',
+        'do',
+        'true',
+      ]);
+      if (r.status !== 0) throw new Error(`runsc do failed: ${r.stderr}`);
+      times.push(ms(t0));
+    }
+    return times;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A bare QEMU boot of the same kernel and initramfs to its first userspace line, then off. */
+async function bareQemuBoot() {
+  const config = loadConfig({ 'image-dir': IMAGE_DIR }, {});
+  const image = await prepareImage(config, () => undefined);
+  const times = [];
+  for (let i = 0; i < N; i++) {
+    const t0 = now();
+    const problem = await probeMicrovm(image.vm, defaultAccel(), 60_000);
+    if (problem) throw new Error(`bare QEMU boot failed: ${problem}`);
+    times.push(ms(t0));
+  }
+  return times;
+}
+
 function bareSpawn() {
   const times = [];
   for (let i = 0; i < EXECS; i++) {
@@ -128,14 +172,13 @@ async function main() {
     rows.push(row('bare host spawn of /bin/true', spawnBase));
     const baselines = {
       jail: ['bare `runc run` of true', () => bareRuntime('runc', [])],
-      gvisor: [
-        'bare `runsc run` of true',
-        () => bareRuntime('runsc', ['--platform=ptrace', '--network=none']),
-      ],
+      gvisor: ['bare `runsc do true`', bareRunscDo],
+      microvm: [`bare QEMU boot (${defaultAccel()}) to first userspace line`, bareQemuBoot],
     };
-    for (const backend of backends) {
+    const only = process.env.BENCH_BACKENDS?.split(',');
+    for (const backend of backends.filter((b) => !only || only.includes(b))) {
       const [label, measure] = baselines[backend] ?? [];
-      const base = measure ? measure() : undefined;
+      const base = measure ? await measure() : undefined;
       if (base) rows.push(row(label, base));
       rows.push(
         row(`${backend}: create -> first exec`, await createToFirstExec(client, backend), base),

@@ -56,6 +56,8 @@ export async function startDaemon(
     dataDir: config.dataDir,
     imageRootfs: image.rootfs,
     hostIdBase: config.hostIdBase,
+    vm: image.vm,
+    vmProblem: image.vmProblem,
   });
   const backend = selection.backend;
   log.info('backend selected', { backend: backend.name, why: selection.reasons.join('; ') });

@@ -223,3 +223,10 @@ export type ListFilesResult = Infer<typeof listFilesResultSchema>;
 
 export const existsResultSchema = object({ path: pathSchema, exists: boolean() });
 export type ExistsResult = Infer<typeof existsResultSchema>;
+
+export const consoleLogSchema = object({
+  id: sandboxIdSchema,
+  /** The tail of the sandbox's console (a VM's serial console; a container's init output). */
+  console: string({ maxLength: MAX_JSON_BODY_BYTES }),
+});
+export type ConsoleLog = Infer<typeof consoleLogSchema>;

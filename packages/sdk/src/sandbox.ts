@@ -295,6 +295,19 @@ export class Sandbox implements AsyncDisposable {
   }
 
   /**
+   * The tail of the sandbox's console: a microVM's serial console, a container's init output.
+   * For debugging a sandbox that would not start or died.
+   *
+   * @example
+   * console.log(await sandbox.consoleLog());
+   */
+  async consoleLog(): Promise<string> {
+    const path = sandboxPath(this.id, '/console');
+    const r = await this.#run(() => this.#client.request<{ console: string }>('GET', path));
+    return r.console;
+  }
+
+  /**
    * The sandbox's state, backend and limits (creating it if needed).
    *
    * @example

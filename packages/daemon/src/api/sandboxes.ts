@@ -1,6 +1,7 @@
 /** Routes of the sandbox resource: parse and validate, call the core, return its answer. */
 import {
   AGENT_OPS,
+  consoleLogSchema,
   createSandboxSchema,
   deletedSchema,
   execEventSchema,
@@ -66,6 +67,17 @@ function lifecycleRoutes(core: SandboxService): Route[] {
 
 function workRoutes(core: SandboxService): Route[] {
   return [
+    route({
+      method: 'GET',
+      path: `${byId}/console`,
+      summary: "The tail of the sandbox's console (VM serial console or container init output)",
+      auth: true,
+      reply: consoleLogSchema,
+      handle: async ({ tenant, params }) => {
+        const id = params['id'] as string;
+        return { id, console: await core.consoleLog(tenant, id) };
+      },
+    }),
     route({
       method: 'POST',
       path: `${byId}/exec`,

@@ -38,4 +38,11 @@ export interface Backend {
   destroy(spec: SandboxSpec): Promise<void>;
   /** Whether the sandbox's runtime is still there (for the daemon's restart and health checks). */
   inspect(spec: SandboxSpec): Promise<Liveness>;
+  /**
+   * How long the core should wait for a new sandbox's agent, where the backend needs longer than
+   * the daemon's default (a microVM under TCG emulation boots in many seconds).
+   */
+  readonly readyTimeoutMs?: number;
+  /** The sandbox's console output, bounded, for backends that have one (microvm). */
+  readConsole?(spec: SandboxSpec): Promise<string>;
 }

@@ -55,7 +55,10 @@ export class SandboxService {
     const started = Date.now();
     try {
       const running = await backend.create(spec);
-      await waitForAgent(this.deps.connect(running.agent), this.deps.readyTimeoutMs);
+      await waitForAgent(
+        this.deps.connect(running.agent),
+        backend.readyTimeoutMs ?? this.deps.readyTimeoutMs,
+      );
     } catch (err) {
       log.error('sandbox create failed', { tenant, id: rec.id, error: String(err) });
       await this.cleanupFailedCreate(rec, spec);
@@ -180,6 +183,13 @@ export class SandboxService {
         yield r.value;
       }
     })();
+  }
+
+  /** The tail of the sandbox's console, for debugging a boot; also for failed sandboxes. */
+  async consoleLog(tenant: string, id: string): Promise<string> {
+    const rec = this.find(tenant, id);
+    const backend = this.backendOf(rec);
+    return backend.readConsole ? backend.readConsole(this.specOf(rec)) : '';
   }
 
   /** A file operation, passed to the sandbox's agent as validated. */

@@ -21,6 +21,8 @@ export interface RunOptions {
   timeoutMs?: number;
   input?: string;
   env?: NodeJS.ProcessEnv;
+  /** How stdout is decoded (latin1 keeps binary output byte for byte); utf8 by default. */
+  encoding?: BufferEncoding;
 }
 
 /** Run a program to completion; resolves with stdout, rejects with HostCommandError. */
@@ -33,6 +35,7 @@ export function run(file: string, args: readonly string[], opts: RunOptions = {}
         timeout: opts.timeoutMs ?? 60_000,
         maxBuffer: 64 * 1024 * 1024,
         env: opts.env,
+        encoding: opts.encoding ?? 'utf8',
         killSignal: 'SIGKILL',
       },
       (err, stdout, stderr) => {
@@ -91,4 +94,31 @@ export async function runStreaming(
     child.once('close', (c) => resolve(c));
   });
   if (code !== 0) throw new HostCommandError([file, ...args], code, tail.join('\n'));
+}
+
+/**
+ * Run a program under a watchdog: killed by its PID (SIGKILL) when the deadline passes. Resolves
+ * with 'timeout', or how it ended ('exit N' / the signal).
+ */
+export function runWithDeadline(
+  file: string,
+  args: readonly string[],
+  timeoutMs: number,
+): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(file, [...args], { stdio: 'ignore' });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      resolve(`failed to start: ${err.message}`);
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(timedOut ? 'timeout' : code !== null ? `exit ${code}` : `signal ${signal ?? '?'}`);
+    });
+  });
 }

@@ -16,12 +16,14 @@ import {
   stat,
   writeFile,
 } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shiftOwners } from '../host/idshift.js';
 import { run, runStreaming } from '../host/run.js';
 import { mmdebstrapArgv, recipeHash, type ImageRecipe } from './recipe.js';
+import { createBaseDisk, ensureVmImage, type VmImage } from './vm-image.js';
 
 const STATX_SHIM_SOURCE = new URL('../../resources/guest/statx-shim.c', import.meta.url);
 
@@ -37,6 +39,9 @@ export interface ImageResult {
   built: boolean;
   agentInstalled: boolean;
   buildMs: number;
+  /** The microVM's boot files, or why there are none (e.g. no guest kernel installed). */
+  vm: VmImage | undefined;
+  vmProblem?: string;
 }
 
 export function imageLocation(imageDir: string, recipe: ImageRecipe) {
@@ -52,7 +57,30 @@ export async function ensureImage(req: ImageRequest): Promise<ImageResult> {
   else req.progress(`image ${loc.dir} is up to date`);
   const agentInstalled = await installAgent(loc.rootfs, req);
   await installStatxShim(loc.rootfs, req);
-  return { rootfs: loc.rootfs, built, agentInstalled, buildMs: Date.now() - started };
+  const vm: Pick<ImageResult, 'vm' | 'vmProblem'> = await ensureVmImage({
+    ...req,
+    ...guestKernel(req.imageDir),
+    imageDir: loc.dir,
+  }).then(
+    (image) => ({ vm: image }),
+    (err: unknown) => ({
+      vm: undefined,
+      vmProblem: err instanceof Error ? err.message : String(err),
+    }),
+  );
+  if (vm.vmProblem) req.progress(`microvm boot files unavailable: ${vm.vmProblem}`);
+  return { rootfs: loc.rootfs, built, agentInstalled, buildMs: Date.now() - started, ...vm };
+}
+
+/**
+ * Where the microVM's kernel comes from: Debian's cloud kernel package unpacked under the image
+ * directory by scripts/deps.sh (installing it would add it to the host's boot menu), else the
+ * host's own /boot.
+ */
+function guestKernel(imageDir: string): { bootDir?: string; modulesRoot?: string } {
+  const dir = join(imageDir, 'guest-kernel');
+  if (!existsSync(join(dir, 'boot'))) return {};
+  return { bootDir: join(dir, 'boot'), modulesRoot: join(dir, 'lib', 'modules') };
 }
 
 async function buildImage(req: ImageRequest, finalDir: string): Promise<void> {
@@ -62,7 +90,12 @@ async function buildImage(req: ImageRequest, finalDir: string): Promise<void> {
   try {
     req.progress(`building image with mmdebstrap (${req.recipe.packages.length} packages)`);
     await mkdir(tmp);
+    // The daemon runs with umask 077; the jail's mapped root must traverse to the rootfs.
+    await chmod(tmp, 0o755);
     await runStreaming('mmdebstrap', mmdebstrapArgv(req.recipe, join(tmp, 'rootfs')), req.progress);
+    // The microVM's base keeps the original owners (its guest has no user namespace).
+    req.progress('making the microvm base disk');
+    await createBaseDisk(join(tmp, 'rootfs'), tmp);
     req.progress('shifting file owners for the sandbox user namespace');
     const files = await shiftOwners(join(tmp, 'rootfs'), req.recipe.hostIdBase);
     const manifest = { recipe: req.recipe, files, builtAt: new Date().toISOString() };

@@ -37,7 +37,7 @@ export function defaultRecipe(mirror: string, hostIdBase: number): ImageRecipe {
     mirror,
     packages: DEFAULT_PACKAGES,
     hostIdBase,
-    builderVersion: 1,
+    builderVersion: 2,
   };
 }
 

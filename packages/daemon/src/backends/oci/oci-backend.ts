@@ -7,6 +7,7 @@ import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AGENT_ENV, AGENT_PORT } from '@paddock/protocol';
 import { cgroupExists, removeCgroup } from '../../host/cgroups.js';
+import { readTail } from '../../host/files.js';
 import { createDiskFile, mountLoop, mountOverlay, unmount } from '../../host/mounts.js';
 import { createNetwork, destroyNetwork, netnsPath } from '../../host/netns.js';
 import { protectInitFromOom } from '../../host/oom.js';
@@ -77,6 +78,8 @@ export function agentEnv(
 export function cgroupsPathOf(name: string): string {
   return `/paddock/${name}`;
 }
+
+const CONSOLE_TAIL_BYTES = 256 * 1024;
 
 export class OciBackend implements Backend {
   readonly name: BackendName;
@@ -157,6 +160,11 @@ export class OciBackend implements Backend {
     await destroyNetwork(spec.network);
     if (await cgroupExists(cgroupsPathOf(spec.name))) await removeCgroup(cgroupsPathOf(spec.name));
     await rm(p.dir, { recursive: true, force: true });
+  }
+
+  /** The init's (tini's and the agent's) output, kept on the sandbox's own disk. */
+  async readConsole(spec: SandboxSpec): Promise<string> {
+    return readTail(sandboxPaths(this.opts.sandboxesDir, spec.name).log, CONSOLE_TAIL_BYTES);
   }
 
   async inspect(spec: SandboxSpec): Promise<Liveness> {

@@ -1,0 +1,272 @@
+/**
+ * The microVM backend: one QEMU virtual machine per sandbox, with its own guest kernel (Debian's
+ * cloud kernel), booting a read-only base disk under an overlay whose upper layer is the
+ * sandbox's data disk (the disk quota). Memory is the VM's RAM, CPU its vCPUs plus a cgroup limit
+ * on QEMU, the network a tap bridged to the sandbox's veth inside its namespace, so the agent
+ * answers at the sandbox address like any backend's. QEMU is confined (host/qemu.ts) and
+ * watched (watchdog.ts). With real KVM it runs at full speed; without (PVM here) it runs under
+ * TCG emulation, slowly, for tests.
+ */
+import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { AGENT_PORT } from '@paddock/protocol';
+import { cgroupExists, removeCgroup } from '../../host/cgroups.js';
+import { createDiskFile } from '../../host/mounts.js';
+import { createNetwork, destroyNetwork, netnsPath } from '../../host/netns.js';
+import { virtFacts } from '../../host/probe.js';
+import { isQemuOf, JAIL, killProcess, kvmGroupId, startJailedQemu } from '../../host/qemu.js';
+import { qmpCommand, queryStatus } from '../../host/qmp.js';
+import { bridgeTap, VM_TAP } from '../../host/tap.js';
+import { createVmCgroup, joinCgroup } from '../../host/vm-cgroup.js';
+import { TOKEN_FW_CFG_NAME } from '../../image/guest-init.js';
+import type { VmImage } from '../../image/vm-image.js';
+import { Cleanup } from '../../util/cleanup.js';
+import type { Backend, Liveness, RunningSandbox, SandboxSpec } from '../backend.js';
+import type { HostLayout } from '../jail/index.js';
+import { cgroupsPathOf } from '../oci/oci-backend.js';
+import { ConsoleReader, readConsoleLog } from './console.js';
+import { kernelCmdline } from './kernel-cmdline.js';
+import { qemuArgv, type Accel } from './qemu-argv.js';
+import { vmMac, vmPaths, vmUid, type VmPaths } from './paths.js';
+import { Watchdog } from './watchdog.js';
+import { join } from 'node:path';
+
+export interface MicrovmOptions {
+  vm: VmImage;
+  /** Default: kvm where the host's KVM runs guests (vmx/svm, not PVM), else tcg. */
+  accel?: Accel;
+}
+
+/** QEMU's own memory beside guest RAM (code, device state, TCG's translation cache). */
+const QEMU_OVERHEAD_MIB = 256;
+const QEMU_TASKS = 256;
+const QMP_READY_MS = 15_000;
+
+export function defaultAccel(): Accel {
+  const f = virtFacts();
+  return f.kvmDevice && f.hardwareVirt && !f.pvm ? 'kvm' : 'tcg';
+}
+
+export function microvmBackend(layout: HostLayout, opts: MicrovmOptions): MicrovmBackend {
+  return new MicrovmBackend(
+    join(layout.dataDir, 'sandboxes'),
+    opts.vm,
+    opts.accel ?? defaultAccel(),
+  );
+}
+
+export class MicrovmBackend implements Backend {
+  readonly name = 'microvm';
+  readonly isolation = 'vm';
+  /** Boot plus node's start: ~1 s on KVM; many seconds under TCG emulation. */
+  readonly readyTimeoutMs: number;
+  private readonly watchdogs = new Map<string, Watchdog>();
+  private readonly consoles = new Map<string, ConsoleReader>();
+
+  constructor(
+    private readonly sandboxesDir: string,
+    readonly image: VmImage,
+    readonly accel: Accel,
+  ) {
+    this.readyTimeoutMs = accel === 'kvm' ? 30_000 : 180_000;
+  }
+
+  paths(spec: SandboxSpec): VmPaths {
+    return vmPaths(this.sandboxesDir, spec.name);
+  }
+
+  async create(spec: SandboxSpec): Promise<RunningSandbox> {
+    const cleanup = new Cleanup();
+    cleanup.defer(() => this.destroy(spec));
+    try {
+      const uid = vmUid(spec.network);
+      await this.prepareDir(spec, uid);
+      await createNetwork(spec.network);
+      await bridgeTap(spec.network, uid);
+      const memoryBytes = (spec.limits.memoryMiB + QEMU_OVERHEAD_MIB) * 1024 * 1024;
+      await createVmCgroup(cgroupsPathOf(spec.name), {
+        cpuMillis: spec.limits.cpuMillis,
+        memoryBytes,
+        tasks: QEMU_TASKS,
+      });
+      await this.startQemu(spec, uid);
+      cleanup.release();
+    } catch (err) {
+      await cleanup.run();
+      throw err;
+    }
+    return { agent: { host: spec.network.sandboxIp, port: AGENT_PORT, token: spec.agentToken } };
+  }
+
+  private async prepareDir(spec: SandboxSpec, uid: number): Promise<void> {
+    const p = this.paths(spec);
+    await mkdir(this.sandboxesDir, { recursive: true });
+    await mkdir(p.dir, { mode: 0o700 });
+    await mkdir(p.jailRoot, { mode: 0o700 });
+    await mkdir(p.vmDir, { mode: 0o700 });
+    await chown(p.vmDir, uid, uid);
+    await createDiskFile(p.dataDisk, spec.limits.diskMiB, 0);
+    await chown(p.dataDisk, uid, uid);
+    await writeFile(p.tokenFile, spec.agentToken, { mode: 0o400 });
+    await chown(p.tokenFile, uid, uid);
+  }
+
+  private async startQemu(spec: SandboxSpec, uid: number): Promise<void> {
+    const p = this.paths(spec);
+    const kvm = this.accel === 'kvm';
+    const pid = startJailedQemu({
+      netnsPath: netnsPath(spec.network),
+      jailRoot: p.jailRoot,
+      vmDir: p.vmDir,
+      kernel: this.image.kernel,
+      initramfs: this.image.initramfs,
+      baseDisk: this.image.baseDisk,
+      paddockDisk: this.image.paddockDisk,
+      uid,
+      kvmGid: kvm ? await kvmGroupId() : undefined,
+      devices: ['null', 'zero', 'random', 'urandom', 'net/tun', ...(kvm ? ['kvm'] : [])],
+      args: qemuArgv(this.qemuSpec(spec)),
+      logFile: p.qemuLog,
+    });
+    await writeFile(p.pidFile, `${pid}\n`, { mode: 0o600 });
+    await joinCgroup(cgroupsPathOf(spec.name), pid);
+    await this.waitForQmp(spec, pid);
+    // QEMU read the token into fw_cfg at start-up; the file is no longer needed.
+    await rm(p.tokenFile, { force: true });
+    await this.attach(spec, pid);
+  }
+
+  private qemuSpec(spec: SandboxSpec) {
+    const vm = JAIL.vmDir;
+    return {
+      name: spec.name,
+      accel: this.accel,
+      memoryMiB: spec.limits.memoryMiB,
+      vcpus: Math.max(1, Math.ceil(spec.limits.cpuMillis / 1000)),
+      kernel: JAIL.kernel,
+      initramfs: JAIL.initramfs,
+      cmdline: kernelCmdline({
+        ip: spec.network.sandboxIp,
+        prefixLength: spec.network.prefixLength,
+        gateway: spec.network.hostIp,
+        hostname: spec.id,
+        pids: spec.limits.pids,
+      }),
+      baseDisk: JAIL.baseDisk,
+      paddockDisk: JAIL.paddockDisk,
+      dataDisk: `${vm}/data.img`,
+      tap: VM_TAP,
+      mac: vmMac(spec.network),
+      consoleSocket: `${vm}/console.sock`,
+      qmpSocket: `${vm}/qmp.sock`,
+      fwCfgName: TOKEN_FW_CFG_NAME,
+      fwCfgFile: `${vm}/token`,
+    };
+  }
+
+  private async waitForQmp(spec: SandboxSpec, pid: number): Promise<void> {
+    const p = this.paths(spec);
+    const deadline = Date.now() + QMP_READY_MS;
+    let last = 'no answer';
+    while (Date.now() < deadline) {
+      try {
+        const status = await queryStatus(p.qmpSocket, 1000);
+        if (status === 'running') return;
+        last = `status ${status}`;
+      } catch (err) {
+        last = err instanceof Error ? err.message : String(err);
+      }
+      if (!(await isQemuOf(pid, spec.name)) && !(await processExists(pid))) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const log = await readFile(p.qemuLog, 'utf8').catch(() => '');
+    throw new Error(`QEMU did not come up (${last}): ${log.trim().slice(-1500)}`);
+  }
+
+  /** Watchdog and console reader for a running VM (also after a daemon restart). */
+  private async attach(spec: SandboxSpec, pid: number): Promise<void> {
+    const p = this.paths(spec);
+    if (!this.consoles.has(spec.name)) {
+      const reader = new ConsoleReader(p.consoleSocket, p.consoleLog, p.consoleLogOld);
+      this.consoles.set(spec.name, reader);
+      await reader.start(5000).catch(() => undefined);
+    }
+    if (!this.watchdogs.has(spec.name)) {
+      const dog = new Watchdog({ name: spec.name, pid, qmpSocket: p.qmpSocket }, (reason) => {
+        void writeFile(p.deathFile, reason).catch(() => undefined);
+      });
+      this.watchdogs.set(spec.name, dog);
+      dog.start();
+    }
+  }
+
+  private detach(name: string): void {
+    this.watchdogs.get(name)?.stop();
+    this.watchdogs.delete(name);
+    this.consoles.get(name)?.close();
+    this.consoles.delete(name);
+  }
+
+  async destroy(spec: SandboxSpec): Promise<void> {
+    const p = this.paths(spec);
+    this.detach(spec.name);
+    const pid = await readPid(p.pidFile);
+    if (pid !== undefined) await stopQemu(pid, spec.name, p.qmpSocket);
+    await destroyNetwork(spec.network);
+    await removeCgroupPatiently(cgroupsPathOf(spec.name));
+    await rm(p.dir, { recursive: true, force: true });
+  }
+
+  async inspect(spec: SandboxSpec): Promise<Liveness> {
+    const p = this.paths(spec);
+    const death = await readFile(p.deathFile, 'utf8').catch(() => undefined);
+    if (death !== undefined) return { alive: false, reason: death };
+    const pid = await readPid(p.pidFile);
+    if (pid === undefined) return { alive: false, reason: 'the VM was never started' };
+    const reason = await new Watchdog(
+      { name: spec.name, pid, qmpSocket: p.qmpSocket },
+      () => {},
+    ).check();
+    if (reason !== undefined) return { alive: false, reason };
+    await this.attach(spec, pid);
+    return { alive: true };
+  }
+
+  /** The guest's serial console output kept so far (bounded, oldest first). */
+  async readConsole(spec: SandboxSpec): Promise<string> {
+    const p = this.paths(spec);
+    return readConsoleLog(p.consoleLog, p.consoleLogOld);
+  }
+}
+
+async function readPid(file: string): Promise<number | undefined> {
+  const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+  return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+}
+
+async function processExists(pid: number): Promise<boolean> {
+  return readFile(`/proc/${pid}/stat`, 'utf8').then(
+    (s) => !/\) Z /.test(s),
+    () => false,
+  );
+}
+
+/** QMP quit, then SIGKILL by PID; waits until the process is gone. */
+async function stopQemu(pid: number, name: string, qmpSocket: string): Promise<void> {
+  // Before QEMU has exec'ed (a failed create), the PID is still the jail's set-up chain.
+  if (await isQemuOf(pid, name)) await qmpCommand(qmpSocket, 'quit', 1000).catch(() => undefined);
+  for (let i = 0; i < 100 && (await processExists(pid)); i++) {
+    if (i === 10) killProcess(pid);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (await processExists(pid)) throw new Error(`QEMU ${pid} of ${name} would not exit`);
+}
+
+/** A just-killed process may take a moment to leave its cgroup. */
+async function removeCgroupPatiently(path: string): Promise<void> {
+  for (let i = 0; i < 40; i++) {
+    const err = await removeCgroup(path).catch((e: unknown) => e);
+    if (err === undefined && !(await cgroupExists(path))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await removeCgroup(path);
+}

@@ -1,0 +1,183 @@
+/**
+ * The microvm backend. Where KVM runs guests, the full conformance suite. Where it does not (PVM,
+ * or no vmx/svm: QEMU falls back to TCG emulation, far too slow for the whole suite), a smoke
+ * subset in the same style keeps the backend's code path tested: boot, exec, its own kernel,
+ * files, QEMU's confinement, a dead guest reported, and destroy leaving nothing behind.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { release as osRelease } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Paddock, getSandbox, type Sandbox } from '@paddock/sdk';
+import { describeConformance } from './conformance.js';
+import { prepareImage } from '../../packages/daemon/dist/app.js';
+import { probeMicrovm } from '../../packages/daemon/dist/backends/microvm/probe.js';
+import { loadConfig } from '../../packages/daemon/dist/config.js';
+import { IMAGE_DIR, hostTraces, removeDataDir, startDaemon, type TestDaemon } from './harness.js';
+
+const SUBNET = '10.220.0.0/16';
+
+function kvmRunsGuests(): boolean {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const hardware = /^flags\s*:.*\b(vmx|svm)\b/m.test(cpuinfo);
+  return existsSync('/dev/kvm') && hardware && !existsSync('/sys/module/kvm_pvm');
+}
+
+if (kvmRunsGuests()) {
+  describeConformance({
+    backend: 'microvm',
+    subnet: SUBNET,
+    ownKernel: true,
+    survivesLimits: true,
+  });
+} else {
+  console.log(
+    'microvm: KVM cannot run guests on this host (PVM or no vmx/svm); running the TCG smoke ' +
+      'subset (boot, exec, kernel, files, confinement, death, destroy), not the full suite',
+  );
+  describeSmoke();
+}
+
+/** QEMU's PID for each sandbox directory the daemon has. */
+function qemuPids(dataDir: string): Map<string, number> {
+  const dir = join(dataDir, 'sandboxes');
+  const out = new Map<string, number>();
+  for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+    const file = join(dir, name, 'qemu.pid');
+    if (existsSync(file)) out.set(name, Number(readFileSync(file, 'utf8').trim()));
+  }
+  return out;
+}
+
+function isQemu(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('qemu-system-x86_64');
+  } catch {
+    return false;
+  }
+}
+
+function statusFields(pid: number): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of readFileSync(`/proc/${pid}/status`, 'utf8').split('\n')) {
+    const [k, v] = line.split(':\t');
+    if (k && v !== undefined) fields[k] = v.trim();
+  }
+  return fields;
+}
+
+function describeSmoke(): void {
+  describe('microvm smoke subset (TCG)', () => {
+    let daemon: TestDaemon;
+    let client: Paddock;
+    let a: Sandbox;
+
+    beforeAll(async () => {
+      daemon = await startDaemon({ backend: 'microvm', subnet: SUBNET });
+      client = new Paddock({ url: daemon.url, apiKey: daemon.apiKey });
+      a = getSandbox(client, 'mvm-a', { limits: { memoryMiB: 512, pids: 128, diskMiB: 256 } });
+      await a.exec('true');
+    });
+
+    afterAll(async () => {
+      await a?.destroy();
+      await daemon?.stop();
+      if (daemon) removeDataDir(daemon.dataDir);
+    });
+
+    it('boots and runs echo', async () => {
+      const r = await a.exec('echo hello');
+      expect(r).toMatchObject({ success: true, exitCode: 0, stdout: 'hello\n', stderr: '' });
+      expect((await a.info()).backend).toBe('microvm');
+    });
+
+    it('runs on a kernel of its own', async () => {
+      const r = await a.exec('uname -r; cat /proc/version');
+      expect(r.stdout.split('\n')[0]).not.toBe(osRelease());
+      expect(r.stdout).not.toContain(readFileSync('/proc/version', 'utf8').trim());
+      const init = await a.exec('cat /proc/1/cmdline | tr "\\0" " "');
+      expect(init.stdout).toMatch(/tini/);
+    });
+
+    it('writes and reads back a file', async () => {
+      await a.writeFile('/workspace/notes/hello.txt', 'héllo wörld\n');
+      expect((await a.readFile('/workspace/notes/hello.txt')).content).toBe('héllo wörld\n');
+      expect((await a.exec('cat /workspace/notes/hello.txt')).stdout).toBe('héllo wörld\n');
+    });
+
+    it('runs QEMU as a non-root uid with seccomp and no_new_privs', () => {
+      const pids = [...qemuPids(daemon.dataDir).values()];
+      expect(pids.length).toBeGreaterThan(0);
+      for (const pid of pids) {
+        expect(isQemu(pid)).toBe(true);
+        const s = statusFields(pid);
+        const uids = (s['Uid'] ?? '').split(/\s+/).map(Number);
+        expect(uids).toHaveLength(4);
+        for (const uid of uids) expect(uid).toBeGreaterThan(0);
+        expect(s['Seccomp']).toBe('2');
+        expect(s['NoNewPrivs']).toBe('1');
+        expect(s['CapEff']).toBe('0000000000000000');
+      }
+    });
+
+    it('keeps the serial console readable through the API', async () => {
+      const log = await a.consoleLog();
+      expect(log).toContain('paddock stage 2: starting the agent');
+    });
+
+    it('holds the disk quota', async () => {
+      const fill = await a.exec(
+        'dd if=/dev/zero of=/workspace/fill bs=1M count=512 2>&1; echo rc=$?',
+        {
+          timeout: 120_000,
+        },
+      );
+      expect(fill.stdout).toMatch(/No space left on device/);
+      await a.exec('rm -f /workspace/fill');
+      expect((await a.exec('echo fine')).stdout).toBe('fine\n');
+    });
+
+    it('boots a probe VM (what --backend auto does before choosing microvm)', async () => {
+      const config = loadConfig({ 'image-dir': IMAGE_DIR, 'data-dir': daemon.dataDir }, {});
+      const image = await prepareImage(config, () => undefined);
+      expect(image.vm).toBeDefined();
+      expect(await probeMicrovm(image.vm!, 'tcg', 60_000)).toBeUndefined();
+    });
+
+    it('reports a sandbox whose guest kernel panicked as failed', async () => {
+      const c = getSandbox(client, 'mvm-panic');
+      await c.exec('true');
+      await c.exec('echo c > /proc/sysrq-trigger', { timeout: 2000 }).catch((e: unknown) => e);
+      let info = await c.info();
+      for (let i = 0; i < 60 && info.state !== 'failed'; i++) {
+        await c.exec('true', { timeout: 1000 }).catch(() => undefined);
+        info = await c.info();
+      }
+      expect(info.state).toBe('failed');
+      await c.destroy();
+    });
+
+    it('destroy leaves no QEMU, tap, netns, cgroup, disk or directory behind', async () => {
+      const pre = hostTraces(daemon.dataDir);
+      const prePids = qemuPids(daemon.dataDir);
+      const c = getSandbox(client, 'mvm-destroy');
+      await c.exec('echo data > /workspace/f');
+      const during = hostTraces(daemon.dataDir);
+      expect(during.netns.length).toBeGreaterThan(pre.netns.length);
+      expect(during.links.length).toBeGreaterThan(pre.links.length);
+      expect(during.cgroups.length).toBeGreaterThan(pre.cgroups.length);
+      const added = [...qemuPids(daemon.dataDir)].filter(([name]) => !prePids.has(name));
+      expect(added).toHaveLength(1);
+      const [name, pid] = added[0] as [string, number];
+      expect(isQemu(pid)).toBe(true);
+      await c.destroy();
+      expect(isQemu(pid)).toBe(false);
+      expect(existsSync(join(daemon.dataDir, 'sandboxes', name))).toBe(false);
+      const after = hostTraces(daemon.dataDir);
+      for (const k of ['mounts', 'netns', 'links', 'cgroups', 'sandboxDirs'] as const) {
+        const left = after[k].filter((x) => !pre[k].includes(x));
+        expect({ kind: k, left }).toEqual({ kind: k, left: [] });
+      }
+    });
+  });
+}
