@@ -5,6 +5,7 @@
  * files, QEMU's confinement, a dead guest reported, and destroy leaving nothing behind.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { release as osRelease } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +119,33 @@ function describeSmoke(): void {
         expect(s['NoNewPrivs']).toBe('1');
         expect(s['CapEff']).toBe('0000000000000000');
       }
+    });
+
+    it('cannot reach the host or another sandbox over the network', async () => {
+      const gw = (await a.exec("ip route show default | awk '{print $3}'")).stdout.trim();
+      const server = createServer((sock) => sock.destroy());
+      await new Promise<void>((resolve) => server.listen(0, gw, resolve));
+      try {
+        const port = (server.address() as AddressInfo).port;
+        const probe = (host: string, p: number) =>
+          `timeout 5 bash -c 'echo x > /dev/tcp/${host}/${p}' && echo open || echo closed`;
+        expect((await a.exec(probe(gw, port), { timeout: 30_000 })).stdout.trim()).toBe('closed');
+        const b = getSandbox(client, 'mvm-b');
+        const bIp = (
+          await b.exec("ip -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1")
+        ).stdout.trim();
+        expect((await a.exec(probe(bIp, 49983), { timeout: 30_000 })).stdout.trim()).toBe('closed');
+        await b.destroy();
+      } finally {
+        server.close();
+      }
+    });
+
+    it('OOM-kills a memory hog inside the guest; the VM lives on', async () => {
+      const hog = 'python3 -c "x = []\nwhile True: x.append(bytearray(16 * 1024 * 1024))"';
+      const r = await a.exec(hog, { timeout: 120_000 });
+      expect(r).toMatchObject({ success: false, exitCode: 137 });
+      expect((await a.exec('echo alive')).stdout).toBe('alive\n');
     });
 
     it('keeps the serial console readable through the API', async () => {

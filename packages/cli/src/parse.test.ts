@@ -99,6 +99,13 @@ describe('parseCreateArgs', () => {
     });
   });
 
+  it('asks for a backend by name and refuses unknown ones', () => {
+    expect(parseCreateArgs(['--backend', 'gvisor']).request).toEqual({ backend: 'gvisor' });
+    expect(() => parseCreateArgs(['--backend', 'docker'])).toThrow(
+      '--backend must be one of jail, gvisor, microvm',
+    );
+  });
+
   it('sends an empty request when given nothing', () => {
     expect(parseCreateArgs([])).toEqual({ request: {}, globals: {} });
   });

@@ -10,7 +10,10 @@ const OPTIONS = {
   disk: { type: 'string' },
   pids: { type: 'string' },
   env: { type: 'string', short: 'e', multiple: true },
+  backend: { type: 'string' },
 } as const;
+
+const BACKENDS = ['jail', 'gvisor', 'microvm'] as const;
 
 export interface CreateArgs {
   request: CreateSandboxRequest;
@@ -26,7 +29,14 @@ export function parseCreateArgs(argv: string[]): CreateArgs {
   if (Object.keys(limits).length > 0) request.limits = limits;
   const env = parseEnvPairs(values.env);
   if (Object.keys(env).length > 0) request.env = env;
+  if (values.backend !== undefined) request.backend = backendFrom(values.backend);
   return { request, globals: globalsFrom(values) };
+}
+
+function backendFrom(raw: string): (typeof BACKENDS)[number] {
+  const found = BACKENDS.find((b) => b === raw);
+  if (!found) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}`);
+  return found;
 }
 
 function limitsFrom(values: { memory?: string; cpu?: string; disk?: string; pids?: string }) {
@@ -55,6 +65,7 @@ Options:
   --disk <MiB>       Disk quota
   --pids <n>         Process limit
   -e, --env <K=V>    Environment for every command (repeatable)
+  --backend <name>   jail, gvisor or microvm (default: the daemon's choice)
 `,
   async run(argv) {
     const args = parseCreateArgs(argv);
