@@ -9,6 +9,8 @@ import { release as osRelease } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Paddock, PaddockError, getSandbox, type ExecEvent, type Sandbox } from '@paddock/sdk';
 import { hostTraces, removeDataDir, startDaemon, type TestDaemon } from './harness.js';
+import { describeProcesses } from './processes.case.js';
+import { describeSessions } from './sessions.case.js';
 
 export interface ConformanceOptions {
   backend: string;
@@ -120,6 +122,8 @@ export function describeConformance(opts: ConformanceOptions): void {
       });
     });
 
+    describeProcesses(() => ({ client, sandbox: a }));
+
     describe('streams', () => {
       it('streams start, output as it happens, then complete', async () => {
         const events: ExecEvent[] = [];
@@ -228,6 +232,45 @@ export function describeConformance(opts: ConformanceOptions): void {
         expect(r.content).not.toBe(readFileSync('/etc/hostname', 'utf8'));
       });
 
+      it('streams 200 MiB in and out intact (no size cap but the disk quota)', async () => {
+        const sent = createHash('sha256');
+        let chunks = 200;
+        const body = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (chunks-- === 0) return controller.close();
+            const chunk = randomBytes(1024 * 1024);
+            sent.update(chunk);
+            controller.enqueue(chunk);
+          },
+        });
+        const w = await b.writeFile('/workspace/big.bin', body);
+        expect(w.bytes).toBe(200 * 1024 * 1024);
+        const got = createHash('sha256');
+        let size = 0;
+        for await (const chunk of await b.readFileStream('/workspace/big.bin')) {
+          got.update(chunk);
+          size += chunk.length;
+        }
+        expect(size).toBe(200 * 1024 * 1024);
+        expect(got.digest('hex')).toBe(sent.digest('hex'));
+        await b.deleteFile('/workspace/big.bin');
+      });
+
+      it('reads files with their MIME type, and binary ones as base64 by default', async () => {
+        await a.writeFile('/workspace/img.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 9]));
+        expect(await a.readFile('/workspace/img.png')).toMatchObject({
+          encoding: 'base64',
+          isBinary: true,
+          mimeType: 'image/png',
+          content: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 9]).toString('base64'),
+        });
+        await a.writeFile('/workspace/n.json', '{"a":1}');
+        expect(await a.readFile('/workspace/n.json')).toMatchObject({
+          isBinary: false,
+          mimeType: 'application/json',
+        });
+      });
+
       it('reports a missing file with FILE_NOT_FOUND', async () => {
         const err = await a.readFile('/workspace/nope.txt').catch((e: unknown) => e);
         expect((err as PaddockError).code).toBe('FILE_NOT_FOUND');
@@ -305,6 +348,7 @@ export function describeConformance(opts: ConformanceOptions): void {
       });
     });
 
+    describeSessions(ctx);
     describe('destroy', () => {
       it('removes cgroups, mounts, network namespace, veth and the writable layer', async () => {
         const pre = hostTraces(daemon.dataDir);

@@ -49,9 +49,36 @@ describe('writeFile and readFile round trips', () => {
       content: 'héllo wörld\n',
       encoding: 'utf-8',
       size: 14,
+      mimeType: 'text/plain',
+      isBinary: false,
     });
     expect(parse(readFileResultSchema, r.body).ok).toBe(true);
     expect(await readFile(ws('hello.txt'), 'utf8')).toBe('héllo wörld\n');
+  });
+
+  it('tells binary from text and gives binary as base64 unless asked otherwise', async () => {
+    await writeFile(ws('pic.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2]));
+    const r = await read({ path: 'pic.png' });
+    expect(r.body).toMatchObject({
+      encoding: 'base64',
+      isBinary: true,
+      mimeType: 'image/png',
+      size: 7,
+    });
+    expect(Buffer.from(r.body.content, 'base64')).toEqual(
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2]),
+    );
+    await writeFile(ws('data.json'), '{"a":1}');
+    expect((await read({ path: 'data.json' })).body).toMatchObject({
+      mimeType: 'application/json',
+      isBinary: false,
+      encoding: 'utf-8',
+    });
+    await writeFile(ws('blob'), Buffer.from([0xff, 0xfe, 0x41]));
+    expect((await read({ path: 'blob' })).body).toMatchObject({
+      mimeType: 'application/octet-stream',
+      isBinary: true,
+    });
   });
 
   it('round-trips 1 MiB of random bytes as base64', async () => {

@@ -25,6 +25,7 @@ import {
   type WriteFileResult,
 } from '@paddock/protocol';
 import { errnoOf, fsError } from './fs-errors.js';
+import { isBinary, mimeTypeOf } from './mime.js';
 import { resolveInWorkspace } from './paths.js';
 
 export interface FileOptions {
@@ -50,7 +51,7 @@ function decodeContent(content: string, encoding: 'utf-8' | 'base64'): Buffer {
 }
 
 /** The path a write lands on: symlinks (even dangling ones) are followed, as open(2) would. */
-async function followLinks(path: string): Promise<string> {
+export async function followLinks(path: string): Promise<string> {
   let current = path;
   for (let hop = 0; hop < MAX_SYMLINK_HOPS; hop++) {
     let st: Stats;
@@ -72,7 +73,7 @@ async function followLinks(path: string): Promise<string> {
   );
 }
 
-async function statOrUndefined(path: string): Promise<Stats | undefined> {
+export async function statOrUndefined(path: string): Promise<Stats | undefined> {
   try {
     return await stat(path);
   } catch (err) {
@@ -81,7 +82,7 @@ async function statOrUndefined(path: string): Promise<Stats | undefined> {
   }
 }
 
-async function makeParents(dir: string, path: string): Promise<void> {
+export async function makeParents(dir: string, path: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
   } catch (err) {
@@ -97,14 +98,14 @@ async function makeParents(dir: string, path: string): Promise<void> {
 }
 
 /** Keeps owner and mode of a file being replaced (chown first: it clears setuid bits). */
-async function keepAttributes(fh: FileHandle, old: Stats): Promise<void> {
+export async function keepAttributes(fh: FileHandle, old: Stats): Promise<void> {
   if (old.uid !== process.getuid?.() || old.gid !== process.getgid?.()) {
     await fh.chown(old.uid, old.gid).catch(ignore); // only root may; best effort otherwise
   }
   await fh.chmod(old.mode & 0o7777);
 }
 
-function tempNameFor(target: string): string {
+export function tempNameFor(target: string): string {
   const name = basename(target).slice(0, 200); // leave room under NAME_MAX for the suffix
   return join(dirname(target), `.${name}.${randomBytes(6).toString('hex')}.paddock-tmp`);
 }
@@ -200,7 +201,6 @@ function checkEncodedSize(path: string, content: string, limit: number): void {
 
 export async function readFile(req: ReadFileRequest, opts: FileOptions): Promise<ReadFileResult> {
   const path = resolveInWorkspace(opts.workspaceDir, req.path);
-  const encoding = req.encoding ?? 'utf-8';
   let fh: FileHandle | undefined;
   try {
     // O_NONBLOCK: opening a FIFO must not hang the request waiting for a writer.
@@ -210,9 +210,13 @@ export async function readFile(req: ReadFileRequest, opts: FileOptions): Promise
     const limit = opts.maxReadFileBytes;
     if (st.size > limit) throw tooLarge(path, st.size, limit);
     const data = await readCapped(fh, path, limit, st.size);
+    const binary = isBinary(data);
+    // Without an asked encoding, binary content comes as base64 so no byte is lost.
+    const encoding = req.encoding ?? (binary ? 'base64' : 'utf-8');
     const content = data.toString(encoding === 'base64' ? 'base64' : 'utf8');
     if (encoding === 'utf-8') checkEncodedSize(path, content, limit);
-    return { path, content, encoding, size: data.length };
+    const mimeType = mimeTypeOf(path, binary);
+    return { path, content, encoding, size: data.length, mimeType, isBinary: binary };
   } catch (err) {
     throw fsError(err, path, 'read');
   } finally {

@@ -108,6 +108,11 @@ export function sendError(
   err: unknown,
   headers: Record<string, string> = {},
 ): void {
+  // Mid-stream (a raw file read or an event stream) there is no status left to send: cut it.
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
   const e =
     err instanceof PaddockError
       ? err

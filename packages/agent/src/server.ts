@@ -24,10 +24,13 @@ import {
 import { bearerChecker } from './auth.js';
 import { commandEnv, runCommand } from './exec.js';
 import { streamCommand, type EventSink } from './exec-stream.js';
+import { readToStream, writeFromStream } from './file-stream.js';
 import { deleteFile, exists, listFiles, makeDir, moveFile, renameFile } from './file-ops.js';
 import { readFile, writeFile } from './files.js';
 import { readJson, sendError, sendJson } from './http.js';
 import { describe, log } from './log.js';
+import { ProcessTable, processHandlers, processLogStream } from './processes/index.js';
+import { SESSION_HANDLERS, sessionsOf } from './sessions/handlers.js';
 import { AGENT_VERSION } from './version.js';
 
 export interface AgentServerOptions {
@@ -39,6 +42,8 @@ export interface AgentServerOptions {
   maxReadFileBytes?: number;
   /** The environment commands inherit (minus the agent's own variables); default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** How long a killed process tree has before SIGKILL (default 5 s); tests shorten it. */
+  killGraceMs?: number;
 }
 
 interface Context {
@@ -47,6 +52,7 @@ interface Context {
   outputLimitBytes: number;
   maxReadFileBytes: number;
   baseEnv: Record<string, string>;
+  processes: ProcessTable;
 }
 
 type Handler = (ctx: Context, req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -89,6 +95,8 @@ const HANDLERS: { [K in AgentOpName]: OpHandler<K> } = {
   moveFile: (r, ctx) => moveFile(r, ctx),
   listFiles: (r, ctx) => listFiles(r, ctx),
   exists: (r, ctx) => exists(r, ctx),
+  ...processHandlers<Context>(),
+  ...SESSION_HANDLERS,
 };
 
 function opRoute<K extends AgentOpName>(name: K): Route {
@@ -132,6 +140,19 @@ const execStream: Handler = async (ctx, req, res) => {
 const ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
   [AGENT_ROUTES.health, { method: 'GET', handle: health }],
   [AGENT_ROUTES.execStream, { method: 'POST', handle: execStream }],
+  [AGENT_ROUTES.processLogs, { method: 'POST', handle: processLogStream }],
+  [
+    AGENT_ROUTES.writeStream,
+    {
+      method: 'POST',
+      handle: async (ctx, req, res) =>
+        sendJson(res, 200, await writeFromStream(req, ctx.workspaceDir)),
+    },
+  ],
+  [
+    AGENT_ROUTES.readStream,
+    { method: 'GET', handle: (ctx, req, res) => readToStream(req, res, ctx.workspaceDir) },
+  ],
   ...(Object.keys(AGENT_OPS) as AgentOpName[]).map((name): [string, Route] => [
     AGENT_OPS[name].path,
     opRoute(name),
@@ -166,12 +187,15 @@ async function dispatch(
 }
 
 function contextOf(opts: AgentServerOptions): Context {
+  const workspaceDir = opts.workspaceDir ?? WORKSPACE_DIR;
+  const baseEnv = commandEnv(opts.env ?? process.env);
   return {
-    workspaceDir: opts.workspaceDir ?? WORKSPACE_DIR,
+    processes: new ProcessTable({ workspaceDir, baseEnv, killGraceMs: opts.killGraceMs }),
+    workspaceDir,
     maxBodyBytes: opts.maxBodyBytes ?? MAX_JSON_BODY_BYTES,
     outputLimitBytes: opts.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES,
     maxReadFileBytes: opts.maxReadFileBytes ?? MAX_READ_FILE_BYTES,
-    baseEnv: commandEnv(opts.env ?? process.env),
+    baseEnv,
   };
 }
 
@@ -202,5 +226,7 @@ export function createAgentServer(opts: AgentServerOptions): Server {
   server.timeout = 0;
   server.keepAliveTimeout = 5_000;
   server.on('clientError', onClientError);
+  server.on('close', () => ctx.processes.shutdown());
+  server.on('close', () => void sessionsOf(ctx).closeAll());
   return server;
 }

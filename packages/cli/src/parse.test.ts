@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseEnvPairs, parseIntFlag, splitVerb, wantsHelp } from './args.js';
 import { UsageError } from './command.js';
 import { parseCreateArgs } from './commands/create.js';
+import { parseCpArgs } from './commands/cp.js';
 import { exitCodeOf, parseExecArgs } from './commands/exec.js';
 import { parseLsArgs } from './commands/ls.js';
 import { parseRmArgs } from './commands/rm.js';
@@ -154,5 +155,26 @@ describe('shared argument helpers', () => {
     expect(parseIntFlag('pids', undefined)).toBeUndefined();
     expect(parseIntFlag('pids', '0')).toBe(0);
     expect(() => parseIntFlag('pids', '-1')).toThrow(UsageError);
+  });
+});
+
+describe('parseCpArgs', () => {
+  it('tells the sandbox side by <id>:<path>', () => {
+    expect(parseCpArgs(['a.txt', 'box:/workspace/a.txt'])).toMatchObject({
+      direction: 'in',
+      local: 'a.txt',
+      remote: { id: 'box', path: '/workspace/a.txt' },
+    });
+    expect(parseCpArgs(['box:out.log', '-'])).toMatchObject({
+      direction: 'out',
+      local: '-',
+      remote: { id: 'box', path: 'out.log' },
+    });
+  });
+
+  it('needs exactly one sandbox side', () => {
+    expect(() => parseCpArgs(['a', 'b'])).toThrow('exactly one of source and destination');
+    expect(() => parseCpArgs(['x:a', 'y:b'])).toThrow('exactly one of source and destination');
+    expect(() => parseCpArgs(['a'])).toThrow('cp needs a source and a destination');
   });
 });

@@ -10,6 +10,9 @@ import { agentExecStream } from './agent-link/stream.js';
 import { createApiServer } from './api/server.js';
 import { metaRoutes } from './api/meta.js';
 import { sandboxRoutes } from './api/sandboxes.js';
+import { sessionRoutes } from './api/sessions.js';
+import { processRoutes } from './api/processes.js';
+import { fileStreamRoutes } from './api/file-streams.js';
 import { hashKey, newApiKey } from './auth/api-keys.js';
 import { selectBackend } from './backends/select.js';
 import type { DaemonConfig } from './config.js';
@@ -73,7 +76,12 @@ export async function startDaemon(
     readyTimeoutMs: 30_000,
   });
   await core.recover();
-  const api = sandboxRoutes(core);
+  const api = [
+    ...sandboxRoutes(core),
+    ...sessionRoutes(core),
+    ...processRoutes(core),
+    ...fileStreamRoutes(core),
+  ];
   const server = createApiServer({
     routes: [...metaRoutes(VERSION, selection, api), ...api],
     keys,

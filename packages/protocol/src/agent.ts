@@ -21,10 +21,32 @@ import {
   writeFileRequestSchema,
   writeFileResultSchema,
 } from './api.js';
+import {
+  emptyRequestSchema,
+  killAllResultSchema,
+  killBodySchema,
+  killProcessRequestSchema,
+  processInfoSchema,
+  processListSchema,
+  processLogsSchema,
+  processRefSchema,
+  startProcessRequestSchema,
+  waitForPortRequestSchema,
+  waitForPortResultSchema,
+} from './processes.js';
 import { int, literal, object, string, type Infer, type Schema } from './schema.js';
+import { SESSION_OPS } from './sessions.js';
 
 /** Routes outside AGENT_OPS: health, and exec streamed as NDJSON lines of ExecEvent. */
-export const AGENT_ROUTES = { health: '/health', execStream: '/exec/stream' } as const;
+export const AGENT_ROUTES = {
+  health: '/health',
+  execStream: '/exec/stream',
+  /** NDJSON lines of ProcessLogEvent: a process's logs replayed, then live, then its exit. */
+  processLogs: '/processes/logs/stream',
+  /** Raw bytes, no size cap; the file's path in the query string (`?path=`). */
+  writeStream: '/files/stream/write',
+  readStream: '/files/stream/read',
+} as const;
 
 /** Longest NDJSON line the daemon accepts from an agent's stream. */
 export const MAX_STREAM_LINE_BYTES = 2 * 1024 * 1024;
@@ -56,6 +78,14 @@ export const AGENT_OPS = {
   moveFile: op('/files/move', moveRequestSchema, renameResultSchema),
   listFiles: op('/files/list', listFilesRequestSchema, listFilesResultSchema),
   exists: op('/files/exists', pathRequestSchema, existsResultSchema),
+  startProcess: op('/processes/start', startProcessRequestSchema, processInfoSchema),
+  listProcesses: op('/processes/list', emptyRequestSchema, processListSchema),
+  getProcess: op('/processes/get', processRefSchema, processInfoSchema),
+  killProcess: op('/processes/kill', killProcessRequestSchema, processInfoSchema),
+  killAllProcesses: op('/processes/kill-all', killBodySchema, killAllResultSchema),
+  getProcessLogs: op('/processes/logs', processRefSchema, processLogsSchema),
+  waitForPort: op('/processes/wait-for-port', waitForPortRequestSchema, waitForPortResultSchema),
+  ...SESSION_OPS,
 };
 
 export type AgentOpName = keyof typeof AGENT_OPS;

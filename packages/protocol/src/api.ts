@@ -171,6 +171,10 @@ export const readFileResultSchema = object({
   content: string({ maxLength: MAX_JSON_BODY_BYTES }),
   encoding: encodingSchema,
   size: int({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+  /** From the file name, or from the content when the name says nothing. */
+  mimeType: string({ maxLength: 128 }),
+  /** Whether the bytes are not valid UTF-8 text (then, without an asked encoding, base64). */
+  isBinary: boolean(),
 });
 export type ReadFileResult = Infer<typeof readFileResultSchema>;
 

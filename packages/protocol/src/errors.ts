@@ -53,6 +53,38 @@ export const ERRORS = {
     hint: 'The file is over the buffered read limit; read it in parts with exec or a stream.',
   },
   FILESYSTEM_ERROR: { status: 500, hint: 'The filesystem call failed; see the message.' },
+  PROCESS_NOT_FOUND: {
+    status: 404,
+    hint: 'Check the process id with listProcesses() or `paddock ps <id>`; finished processes are forgotten oldest first past 1024.',
+  },
+  PROCESS_ALREADY_EXISTS: {
+    status: 409,
+    hint: 'Pick another processId, or leave it out for a generated one.',
+  },
+  PROCESS_LIMIT_REACHED: {
+    status: 409,
+    hint: 'The sandbox tracks at most 1024 processes; kill some with killProcess or killAllProcesses.',
+  },
+  PROCESS_READY_TIMEOUT: {
+    status: 408,
+    hint: 'The process did not become ready in time; pass a larger timeout or check its logs with getProcessLogs.',
+  },
+  PROCESS_EXITED_BEFORE_READY: {
+    status: 409,
+    hint: 'The process exited before it was ready; read why with getProcessLogs.',
+  },
+  PROCESS_LOG_OVERFLOW: {
+    status: 409,
+    hint: 'The log stream reader fell too far behind; read the logs with getProcessLogs or stream them again.',
+  },
+  SESSION_NOT_FOUND: {
+    status: 404,
+    hint: 'Create it with createSession({ id }) (POST /v1/sandboxes/{id}/sessions); sessions end with deleteSession or the sandbox.',
+  },
+  SESSION_ALREADY_EXISTS: {
+    status: 409,
+    hint: 'Pick another session id, or use the existing one with getSession(id).',
+  },
   SANDBOX_UNAVAILABLE: {
     status: 503,
     hint: "The sandbox's agent did not answer; retry, or check `paddock ls` for a failed state.",

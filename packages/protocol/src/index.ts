@@ -4,3 +4,5 @@ export * from './lifecycle.js';
 export * from './constants.js';
 export * from './api.js';
 export * from './agent.js';
+export * from './processes.js';
+export * from './sessions.js';

@@ -154,6 +154,24 @@ export class Paddock {
   }
 
   /**
+   * POST a raw byte stream; resolves to the JSON reply.
+   *
+   * @internal
+   */
+  upload<T>(path: string, body: ReadableStream<Uint8Array>, signal?: AbortSignal): Promise<T> {
+    return this.#transport.upload<T>(path, body, signal);
+  }
+
+  /**
+   * GET a raw byte stream.
+   *
+   * @internal
+   */
+  download(path: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    return this.#transport.download(path, signal);
+  }
+
+  /**
    * Open a streaming request; resolves to the response body once the daemon accepted it.
    *
    * @internal

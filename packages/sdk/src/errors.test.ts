@@ -5,9 +5,14 @@ import {
   FileNotFoundError,
   InvalidStateError,
   PaddockError,
+  ProcessExitedBeforeReadyError,
+  ProcessNotFoundError,
+  ProcessReadyTimeoutError,
   SandboxAlreadyExistsError,
   SandboxNotFoundError,
   SandboxUnavailableError,
+  SessionAlreadyExistsError,
+  SessionNotFoundError,
   UnauthorizedError,
   ValidationError,
   errorFromBody,
@@ -24,6 +29,11 @@ describe('errorFromBody', () => {
     ['COMMAND_TIMEOUT', CommandTimeoutError],
     ['FILE_NOT_FOUND', FileNotFoundError],
     ['SANDBOX_UNAVAILABLE', SandboxUnavailableError],
+    ['PROCESS_NOT_FOUND', ProcessNotFoundError],
+    ['PROCESS_READY_TIMEOUT', ProcessReadyTimeoutError],
+    ['PROCESS_EXITED_BEFORE_READY', ProcessExitedBeforeReadyError],
+    ['SESSION_NOT_FOUND', SessionNotFoundError],
+    ['SESSION_ALREADY_EXISTS', SessionAlreadyExistsError],
   ];
 
   it.each(cases)('maps %s to its class', (code, Class) => {

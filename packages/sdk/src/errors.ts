@@ -174,6 +174,67 @@ export class SandboxUnavailableError extends PaddockError {
   }
 }
 
+/**
+ * The sandbox tracks no process with this id.
+ *
+ * @example
+ * if (e instanceof ProcessNotFoundError) console.log('already forgotten');
+ */
+export class ProcessNotFoundError extends PaddockError {
+  constructor(message: string, init?: PaddockErrorInit) {
+    super('PROCESS_NOT_FOUND', message, init);
+  }
+}
+
+/**
+ * A wait (log line, port, exit) ran out of time; the process is left running.
+ *
+ * @example
+ * if (e instanceof ProcessReadyTimeoutError) console.log(await proc.getLogs());
+ */
+export class ProcessReadyTimeoutError extends PaddockError {
+  constructor(message: string, init?: PaddockErrorInit) {
+    super('PROCESS_READY_TIMEOUT', message, init);
+  }
+}
+
+/**
+ * The process exited before what was waited for (log line, port) happened.
+ *
+ * @example
+ * if (e instanceof ProcessExitedBeforeReadyError) console.error((await proc.getLogs()).stderr);
+ */
+export class ProcessExitedBeforeReadyError extends PaddockError {
+  constructor(message: string, init?: PaddockErrorInit) {
+    super('PROCESS_EXITED_BEFORE_READY', message, init);
+  }
+}
+
+/**
+ * The session does not exist in the sandbox (never created, deleted, or the sandbox was
+ * re-created).
+ *
+ * @example
+ * if (e instanceof SessionNotFoundError) session = await sandbox.createSession({ id });
+ */
+export class SessionNotFoundError extends PaddockError {
+  constructor(message: string, init?: PaddockErrorInit) {
+    super('SESSION_NOT_FOUND', message, init);
+  }
+}
+
+/**
+ * A session with this id already exists in the sandbox.
+ *
+ * @example
+ * if (e instanceof SessionAlreadyExistsError) session = await sandbox.getSession(id);
+ */
+export class SessionAlreadyExistsError extends PaddockError {
+  constructor(message: string, init?: PaddockErrorInit) {
+    super('SESSION_ALREADY_EXISTS', message, init);
+  }
+}
+
 type CodedErrorClass = new (message: string, init?: PaddockErrorInit) => PaddockError;
 
 /** The one code → class map; codes not listed become a plain PaddockError. */
@@ -186,6 +247,11 @@ const CLASS_BY_CODE: { readonly [C in ErrorCode]?: CodedErrorClass } = {
   COMMAND_TIMEOUT: CommandTimeoutError,
   FILE_NOT_FOUND: FileNotFoundError,
   SANDBOX_UNAVAILABLE: SandboxUnavailableError,
+  SESSION_NOT_FOUND: SessionNotFoundError,
+  SESSION_ALREADY_EXISTS: SessionAlreadyExistsError,
+  PROCESS_NOT_FOUND: ProcessNotFoundError,
+  PROCESS_READY_TIMEOUT: ProcessReadyTimeoutError,
+  PROCESS_EXITED_BEFORE_READY: ProcessExitedBeforeReadyError,
 };
 
 /**

@@ -1,6 +1,8 @@
 export { Paddock } from './client.js';
 export type { PaddockOptions, HealthInfo, DeleteSandboxResult } from './client.js';
 export { getSandbox, Sandbox } from './sandbox.js';
+export { ExecutionSession } from './session.js';
+export type { SessionOptions, SessionExecOptions, EnvVars } from './session.js';
 export type { SandboxOptions, ExecOptions, FileOptions } from './sandbox.js';
 export {
   PaddockError,
@@ -12,6 +14,11 @@ export {
   CommandTimeoutError,
   FileNotFoundError,
   SandboxUnavailableError,
+  SessionNotFoundError,
+  SessionAlreadyExistsError,
+  ProcessNotFoundError,
+  ProcessReadyTimeoutError,
+  ProcessExitedBeforeReadyError,
   errorFromBody,
   isErrorBody,
 } from './errors.js';
@@ -19,6 +26,8 @@ export type { PaddockErrorInit } from './errors.js';
 export { ConnectionError, RequestTimeoutError, MissingApiKeyError } from './client-errors.js';
 export { shellQuote } from './shell.js';
 export { parseSSEStream } from './sse.js';
+export { Process } from './process.js';
+export type { StartProcessOptions, WaitForPortOptions } from './process.js';
 export type {
   CreateSandboxRequest,
   ExecRequest,
@@ -37,10 +46,17 @@ export type {
   Limits,
   ListFilesResult,
   PathResult,
+  ProcessInfo,
+  ProcessLogEvent,
+  ProcessLogs,
+  ProcessSignal,
+  ProcessStatus,
   ReadFileResult,
   RenameResult,
   SandboxInfo,
   SandboxList,
   SandboxState,
+  SessionDeleted,
+  SessionInfo,
   WriteFileResult,
 } from '@paddock/protocol';

@@ -9,9 +9,14 @@ import type {
   ExistsResult,
   ListFilesResult,
   PathResult,
+  ProcessLogEvent,
+  ProcessLogs,
+  ProcessSignal,
   ReadFileResult,
   RenameResult,
   SandboxInfo,
+  SessionDeleted,
+  SessionInfo,
   WriteFileResult,
 } from '@paddock/protocol';
 import { sandboxPath, type Paddock } from './client.js';
@@ -19,6 +24,14 @@ import { ConnectionError } from './client-errors.js';
 import { execDeadline, execRequest } from './exec-request.js';
 import { collectStream, parseSSEStream } from './sse.js';
 import { PaddockError } from './errors.js';
+import {
+  ExecutionSession,
+  wireEnv,
+  type EnvVars,
+  type SessionLink,
+  type SessionOptions,
+} from './session.js';
+import { Processes, type Process, type StartProcessOptions } from './process.js';
 import type { LimitsInput, ReadFileRequest, WriteFileRequest } from './types.js';
 
 /**
@@ -137,9 +150,16 @@ export class Sandbox implements AsyncDisposable {
    */
   writeFile(
     path: string,
-    content: string | Uint8Array,
+    content: string | Uint8Array | ReadableStream<Uint8Array>,
     options: FileOptions = {},
   ): Promise<WriteFileResult> {
+    if (content instanceof ReadableStream) {
+      // Streamed: no size cap but the disk quota. A stream can be read once, so no retry.
+      const route = `${sandboxPath(this.id, '/files/stream/write')}?path=${encodeURIComponent(path)}`;
+      return this.#ensureThen(() =>
+        this.#client.upload<WriteFileResult>(route, content, options.signal),
+      );
+    }
     const body: WriteFileRequest =
       typeof content === 'string'
         ? { path, content, encoding: options.encoding ?? 'utf-8' }
@@ -204,6 +224,21 @@ export class Sandbox implements AsyncDisposable {
       this.#client.url,
       new Error('the event stream ended before the command did'),
     );
+  }
+
+  /**
+   * A file's raw bytes as a stream, with no size cap (readFile buffers and caps at 32 MiB).
+   *
+   * @example
+   * const bytes = await sandbox.readFileStream('/workspace/big.tar');
+   * await pipeline(Readable.fromWeb(bytes), createWriteStream('big.tar'));
+   */
+  readFileStream(
+    path: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ReadableStream<Uint8Array>> {
+    const route = `${sandboxPath(this.id, '/files/stream/read')}?path=${encodeURIComponent(path)}`;
+    return this.#run(() => this.#client.download(route, options.signal));
   }
 
   /**
@@ -289,9 +324,129 @@ export class Sandbox implements AsyncDisposable {
     return this.#file('/files/exists', { path }, options.signal);
   }
 
+  /**
+   * Start a background process and return at once; it runs detached until it exits or is killed.
+   *
+   * @example
+   * const web = await sandbox.startProcess('python3 -m http.server 8000', { processId: 'web' });
+   * await web.waitForPort(8000);
+   */
+  startProcess(command: string | string[], options?: StartProcessOptions): Promise<Process> {
+    return this.#processes.start(command, options);
+  }
+
+  /** Every process the sandbox tracks, running and finished. */
+  listProcesses(): Promise<Process[]> {
+    return this.#processes.list();
+  }
+
+  /** One process by id, or null when the sandbox knows no such process. */
+  getProcess(id: string): Promise<Process | null> {
+    return this.#processes.get(id);
+  }
+
+  /** Kill a process's whole tree (`signal`, default SIGTERM, then SIGKILL after 5 s). */
+  async killProcess(id: string, signal?: ProcessSignal): Promise<void> {
+    await this.#processes.kill(id, signal);
+  }
+
+  /** Kill every running process tree; resolves to how many there were. */
+  killAllProcesses(signal?: ProcessSignal): Promise<number> {
+    return this.#processes.killAll(signal);
+  }
+
+  /** A process's kept output (the last 1 MiB per stream), also after it exited. */
+  getProcessLogs(id: string): Promise<ProcessLogs> {
+    return this.#processes.logs(id);
+  }
+
+  /**
+   * A process's output as events: what was logged so far, then live, then `exit` (or `error`).
+   * Breaking out of the loop closes the stream and leaves the process running.
+   *
+   * @example
+   * for await (const ev of sandbox.streamProcessLogs('web')) if (ev.type === 'stdout') log(ev.data);
+   */
+  streamProcessLogs(
+    id: string,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncGenerator<ProcessLogEvent> {
+    return this.#processes.streamLogs(id, options);
+  }
+
+  readonly #processes = new Processes({
+    url: () => this.#client.url,
+    request: (method, suffix, body, o = {}) =>
+      this.#run(() => this.#client.request(method, sandboxPath(this.id, suffix), { ...o, body })),
+    stream: (suffix, signal) =>
+      this.#run(() =>
+        this.#client.stream(sandboxPath(this.id, suffix), { body: undefined, signal }),
+      ),
+  });
+
   #file<T>(suffix: string, body: unknown, signal: AbortSignal | undefined): Promise<T> {
     const route = sandboxPath(this.id, suffix);
     return this.#run(() => this.#client.request<T>('POST', route, { body, signal }));
+  }
+
+  /**
+   * Set (a string) or unset (`undefined`) environment variables of sessionless commands and of
+   * sessions created later; existing sessions keep theirs (use `session.setEnvVars`).
+   *
+   * @example
+   * await sandbox.setEnvVars({ NODE_ENV: 'test', DEBUG: undefined });
+   */
+  async setEnvVars(vars: EnvVars): Promise<void> {
+    const body = { env: wireEnv(vars) };
+    await this.#run(() => this.#client.request('PUT', sandboxPath(this.id, '/env'), { body }));
+  }
+
+  /**
+   * Start a session: a persistent shell whose cwd, env and functions carry over between calls.
+   *
+   * @example
+   * const s = await sandbox.createSession({ id: 'build', cwd: '/workspace/app' });
+   * @throws PaddockError `SESSION_ALREADY_EXISTS` when the id is taken.
+   */
+  async createSession(options: SessionOptions = {}): Promise<ExecutionSession> {
+    const path = sandboxPath(this.id, '/sessions');
+    const info = await this.#run(() =>
+      this.#client.request<SessionInfo>('POST', path, { body: options }),
+    );
+    return new ExecutionSession(this.#sessionLink(), info.id);
+  }
+
+  /**
+   * A handle on an existing session.
+   *
+   * @example
+   * const s = await sandbox.getSession('build');
+   * @throws PaddockError `SESSION_NOT_FOUND` when there is no such session.
+   */
+  async getSession(id: string): Promise<ExecutionSession> {
+    const session = new ExecutionSession(this.#sessionLink(), id);
+    await session.info();
+    return session;
+  }
+
+  /**
+   * Delete a session: its shell and every process it started are killed.
+   *
+   * @example
+   * await sandbox.deleteSession('build');
+   */
+  deleteSession(id: string): Promise<SessionDeleted> {
+    const path = sandboxPath(this.id, `/sessions/${encodeURIComponent(id)}`);
+    return this.#run(() => this.#client.request<SessionDeleted>('DELETE', path));
+  }
+
+  #sessionLink(): SessionLink {
+    return {
+      sandboxId: this.id,
+      timeoutMs: this.#client.timeoutMs,
+      request: (method, path, options) =>
+        this.#run(() => this.#client.request(method, path, options)),
+    };
   }
 
   /**
@@ -361,6 +516,12 @@ export class Sandbox implements AsyncDisposable {
       await this.#ensureCreated();
       return op();
     }
+  }
+
+  /** Create if needed, then run `op` once (for bodies that cannot be sent twice). */
+  async #ensureThen<T>(op: () => Promise<T>): Promise<T> {
+    if (this.#options.createIfMissing !== false) await this.#ensureCreated();
+    return op();
   }
 
   #ensureCreated(): Promise<void> {

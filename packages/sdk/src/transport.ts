@@ -5,7 +5,7 @@
 import { ConnectionError, RequestTimeoutError } from './client-errors.js';
 import { PaddockError, errorFromBody, isErrorBody } from './errors.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface TransportConfig {
   /** Base URL without a trailing slash. */
@@ -67,17 +67,46 @@ export class Transport {
     const headers = { ...this.#headers(true), accept: 'text/event-stream' };
     const init: RequestInit = { method: 'POST', headers, body: JSON.stringify(options.body) };
     if (options.signal) init.signal = options.signal;
-    let res: Response;
-    try {
-      res = await this.#config.fetch(`${this.#config.url}${path}`, init);
-    } catch (err) {
-      if (options.signal?.aborted) throw err;
-      throw this.#networkError(err, 0);
-    }
+    return this.#bodyOf(await this.#send(path, init, options.signal));
+  }
+
+  /** POST raw bytes (streamed, no deadline but the caller's) and parse the JSON reply. */
+  async upload<T>(
+    path: string,
+    body: ReadableStream<Uint8Array>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const headers = { ...this.#headers(false), 'content-type': 'application/octet-stream' };
+    // Node's fetch needs `duplex: 'half'` to send a stream body.
+    const init = { method: 'POST', headers, body, duplex: 'half', signal } as RequestInit;
+    const res = await this.#send(path, init, signal);
+    const text = await res.text();
+    if (res.status < 200 || res.status >= 300) throw errorFromReply({ status: res.status, text });
+    return JSON.parse(text) as T;
+  }
+
+  /** GET raw bytes as a stream; errors before the first byte throw. */
+  async download(path: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    const init: RequestInit = { method: 'GET', headers: this.#headers(false) };
+    if (signal) init.signal = signal;
+    return this.#bodyOf(await this.#send(path, init, signal));
+  }
+
+  /** A successful reply's body stream; an error reply becomes its typed error. */
+  async #bodyOf(res: Response): Promise<ReadableStream<Uint8Array>> {
     if (res.status < 200 || res.status >= 300 || !res.body) {
       throw errorFromReply({ status: res.status, text: await res.text() });
     }
     return res.body;
+  }
+
+  async #send(path: string, init: RequestInit, signal: AbortSignal | undefined): Promise<Response> {
+    try {
+      return await this.#config.fetch(`${this.#config.url}${path}`, init);
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      throw this.#networkError(err, 0);
+    }
   }
 
   async #exchange(method: HttpMethod, path: string, options: RequestOptions): Promise<Reply> {

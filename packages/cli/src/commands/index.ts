@@ -5,3 +5,6 @@ export { rm } from './rm.js';
 export { serve } from './serve.js';
 export { setup } from './setup.js';
 export { logs } from './logs.js';
+export { ps } from './ps.js';
+export { kill } from './kill.js';
+export { cp } from './cp.js';

@@ -36,6 +36,14 @@ export const AGENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'NO_SPACE',
   'FILE_TOO_LARGE',
   'FILESYSTEM_ERROR',
+  'PROCESS_NOT_FOUND',
+  'PROCESS_ALREADY_EXISTS',
+  'PROCESS_LIMIT_REACHED',
+  'PROCESS_READY_TIMEOUT',
+  'PROCESS_EXITED_BEFORE_READY',
+  'PROCESS_LOG_OVERFLOW',
+  'SESSION_NOT_FOUND',
+  'SESSION_ALREADY_EXISTS',
 ]);
 
 const MAX_REPLY_BYTES = MAX_JSON_BODY_BYTES * 2;
@@ -69,7 +77,9 @@ export function agentClient(ep: AgentEndpoint): AgentClient {
 
 /** A command gets its own timeout plus slack (no socket timeout without one); files 5 minutes. */
 function timeoutOf(op: AgentOpName, req: unknown): number {
-  if (op !== 'exec') return 300_000;
+  // A port wait polls inside the sandbox for as long as it was told to (default 60 s).
+  if (op === 'waitForPort') return ((req as { timeout?: number }).timeout ?? 60_000) + 30_000;
+  if (op !== 'exec' && op !== 'sessionExec') return 300_000;
   const timeout = (req as ExecRequest).timeout;
   return timeout ? timeout + 30_000 : 0;
 }

@@ -2,6 +2,7 @@
  * The host side of a streamed command: the agent's NDJSON lines, each bounded and validated as an
  * ExecEvent. The stream always ends with `complete` or `error`: if the agent goes away first
  * (the sandbox died), the consumer gets an `error`, never a hang and never a made-up `complete`.
+ * The same relay serves every NDJSON route of the agent (EventRoute), e.g. a process's logs.
  */
 import { request, type IncomingMessage } from 'node:http';
 import {
@@ -10,26 +11,61 @@ import {
   PaddockError,
   execEventSchema,
   parse,
+  processLogEventSchema,
+  type ErrorCode,
   type ExecEvent,
   type ExecRequest,
+  type ProcessLogEvent,
+  type Schema,
 } from '@paddock/protocol';
 import type { AgentEndpoint } from '../backends/backend.js';
 import { AGENT_CODES, agentError, httpAgent, protocolError, unavailable } from './client.js';
 
 const MAX_ERROR_REPLY_BYTES = 64 * 1024;
 
-export async function* agentExecStream(
+/** An NDJSON route of the agent: its path, the schema of each line, and its last event. */
+export interface EventRoute<E extends StreamEvent> {
+  path: string;
+  schema: Schema<E>;
+  isLast(event: E): boolean;
+}
+
+type StreamEvent = { type: string; code?: ErrorCode };
+
+const EXEC_STREAM: EventRoute<ExecEvent> = {
+  path: AGENT_ROUTES.execStream,
+  schema: execEventSchema,
+  isLast: (e) => e.type === 'complete' || e.type === 'error',
+};
+
+/** A process's logs: replayed, then live, then `exit` (see protocol processLogEventSchema). */
+export const PROCESS_LOG_STREAM: EventRoute<ProcessLogEvent> = {
+  path: AGENT_ROUTES.processLogs,
+  schema: processLogEventSchema,
+  isLast: (e) => e.type === 'exit' || e.type === 'error',
+};
+
+export function agentExecStream(
   ep: AgentEndpoint,
   req: ExecRequest,
   signal: AbortSignal,
 ): AsyncGenerator<ExecEvent> {
-  const res = await open(ep, req, signal);
+  return agentEventStream(ep, EXEC_STREAM, req, signal);
+}
+
+export async function* agentEventStream<E extends StreamEvent>(
+  ep: AgentEndpoint,
+  route: EventRoute<E>,
+  body: unknown,
+  signal: AbortSignal,
+): AsyncGenerator<E | ErrorEvent> {
+  const res = await open(ep, route.path, body, signal);
   if (res.statusCode !== 200) throw agentError(await errorBody(res));
   let ended = false;
   try {
-    for await (const event of events(res)) {
+    for await (const event of events(res, route.schema)) {
       yield event;
-      if (event.type === 'complete' || event.type === 'error') {
+      if (route.isLast(event)) {
         ended = true;
         return;
       }
@@ -50,35 +86,45 @@ export async function* agentExecStream(
   }
 }
 
-async function* events(res: IncomingMessage): AsyncGenerator<ExecEvent> {
+type ErrorEvent = { type: 'error'; code: ErrorCode; message: string };
+
+async function* events<E extends StreamEvent>(
+  res: IncomingMessage,
+  schema: Schema<E>,
+): AsyncGenerator<E> {
   let buf = '';
   for await (const chunk of res as AsyncIterable<Buffer>) {
     buf += chunk.toString('utf8');
     let nl: number;
     while ((nl = buf.indexOf('\n')) !== -1) {
-      yield parseLine(buf.slice(0, nl));
+      yield parseLine(buf.slice(0, nl), schema);
       buf = buf.slice(nl + 1);
     }
     if (buf.length > MAX_STREAM_LINE_BYTES) throw protocolError('stream line over the size limit');
   }
 }
 
-function parseLine(line: string): ExecEvent {
+function parseLine<E extends StreamEvent>(line: string, schema: Schema<E>): E {
   let json: unknown;
   try {
     json = JSON.parse(line);
   } catch {
     throw protocolError('stream line is not JSON');
   }
-  const r = parse(execEventSchema, json, 'event');
+  const r = parse(schema, json, 'event');
   if (!r.ok) throw protocolError(`${r.issue.path} ${r.issue.message}`);
-  if (r.value.type === 'error' && !AGENT_CODES.has(r.value.code)) {
+  if (r.value.type === 'error' && (!r.value.code || !AGENT_CODES.has(r.value.code))) {
     throw protocolError(`error event with code ${r.value.code}`);
   }
   return r.value;
 }
 
-function open(ep: AgentEndpoint, body: ExecRequest, signal: AbortSignal): Promise<IncomingMessage> {
+function open(
+  ep: AgentEndpoint,
+  path: string,
+  body: unknown,
+  signal: AbortSignal,
+): Promise<IncomingMessage> {
   const payload = Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const req = request(
@@ -86,7 +132,7 @@ function open(ep: AgentEndpoint, body: ExecRequest, signal: AbortSignal): Promis
         host: ep.host,
         port: ep.port,
         method: 'POST',
-        path: AGENT_ROUTES.execStream,
+        path,
         agent: httpAgent,
         signal,
         headers: {

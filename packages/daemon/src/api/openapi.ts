@@ -1,5 +1,12 @@
 /** The OpenAPI document, generated from the route table and the protocol schemas. */
-import { ERRORS, sandboxIdSchema, type ErrorCode } from '@paddock/protocol';
+import {
+  ERRORS,
+  pathSchema,
+  processIdSchema,
+  sessionIdSchema,
+  sandboxIdSchema,
+  type ErrorCode,
+} from '@paddock/protocol';
 import type { Route } from './route.js';
 
 const errorSchema = {
@@ -32,6 +39,12 @@ export function openApiDocument(
   };
 }
 
+const MEDIA = {
+  json: 'application/json',
+  sse: 'text/event-stream',
+  bytes: 'application/octet-stream',
+} as const;
+
 function operation(r: Route): Record<string, unknown> {
   const op: Record<string, unknown> = {
     summary: r.summary,
@@ -39,9 +52,7 @@ function operation(r: Route): Record<string, unknown> {
       [String(r.status ?? 200)]: {
         description: 'OK',
         content: {
-          [r.stream === 'sse' ? 'text/event-stream' : 'application/json']: {
-            schema: r.reply === 'any' ? {} : r.reply.json,
-          },
+          [MEDIA[r.stream ?? 'json']]: { schema: r.reply === 'any' ? {} : r.reply.json },
         },
       },
       default: {
@@ -54,11 +65,26 @@ function operation(r: Route): Record<string, unknown> {
   if (r.path.includes('{id}')) {
     op['parameters'] = [{ name: 'id', in: 'path', required: true, schema: sandboxIdSchema.json }];
   }
+  if (r.path.includes('{processId}')) {
+    const param = { name: 'processId', in: 'path', required: true, schema: processIdSchema.json };
+    op['parameters'] = [...((op['parameters'] as unknown[] | undefined) ?? []), param];
+  }
+  if (r.path.includes('{sessionId}')) {
+    const param = { name: 'sessionId', in: 'path', required: true, schema: sessionIdSchema.json };
+    op['parameters'] = [...((op['parameters'] as unknown[] | undefined) ?? []), param];
+  }
   if (r.body) {
     op['requestBody'] = {
       required: true,
       content: { 'application/json': { schema: r.body.json } },
     };
+  }
+  if (r.rawBody) {
+    op['requestBody'] = { required: true, content: { 'application/octet-stream': { schema: {} } } };
+  }
+  if (r.rawBody || r.stream === 'bytes') {
+    const path = { name: 'path', in: 'query', required: true, schema: pathSchema.json };
+    op['parameters'] = [...((op['parameters'] as unknown[] | undefined) ?? []), path];
   }
   return op;
 }

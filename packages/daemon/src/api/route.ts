@@ -2,6 +2,7 @@
  * A route: method, path template, the schemas of its body and reply, and a handler that turns
  * the validated request into one core call. The same table drives dispatch and the OpenAPI doc.
  */
+import type { Readable } from 'node:stream';
 import type { Schema } from '@paddock/protocol';
 
 export interface RequestContext<B> {
@@ -10,10 +11,14 @@ export interface RequestContext<B> {
   body: B;
   /** Aborted when the client goes away (streams stop, streamed commands are killed). */
   signal: AbortSignal;
+  /** The query string's parameters. */
+  query: URLSearchParams;
+  /** The unread request body, for `rawBody` routes only. */
+  raw: Readable | undefined;
 }
 
 export interface Route<B = unknown> {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** e.g. /v1/sandboxes/{id}/exec */
   path: string;
   summary: string;
@@ -21,8 +26,13 @@ export interface Route<B = unknown> {
   auth: boolean;
   body?: Schema<B>;
   reply: Schema<unknown> | 'any';
-  /** 'sse': the handler resolves to an AsyncIterable of events sent as Server-Sent Events. */
-  stream?: 'sse';
+  /**
+   * 'sse': the handler resolves to an AsyncIterable of events sent as Server-Sent Events.
+   * 'bytes': it resolves to a Readable of raw bytes (application/octet-stream).
+   */
+  stream?: 'sse' | 'bytes';
+  /** The body is raw bytes handed to the handler unread (`ctx.raw`), not JSON. */
+  rawBody?: boolean;
   status?: number;
   handle(ctx: RequestContext<B>): unknown;
 }

@@ -3,6 +3,8 @@
  * handler and maps every error to `{ code, message }` with the registry's status.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { PaddockError, parse, sandboxIdSchema } from '@paddock/protocol';
 import { authenticate } from '../auth/api-keys.js';
 import type { Logger } from '../log.js';
@@ -55,17 +57,18 @@ async function handle(
   }
   const tenant = tenantOf(deps, match.route, req);
   checkParams(match);
-  const body = await readBody(deps, match.route, req);
+  const body = match.route.rawBody ? undefined : await readBody(deps, match.route, req);
   const abort = new AbortController();
   res.once('close', () => abort.abort());
-  const result = await match.route.handle({
-    tenant,
-    params: match.params,
-    body,
-    signal: abort.signal,
-  });
+  const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+  const raw = match.route.rawBody ? req : undefined;
+  const ctx = { tenant, params: match.params, body, signal: abort.signal, query, raw };
+  const result = await match.route.handle(ctx);
   if (match.route.stream === 'sse') {
     await sendSse(res, result as AsyncIterable<{ type: string }>, deps.heartbeatMs, abort.signal);
+  } else if (match.route.stream === 'bytes') {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
+    await pipeline(result as Readable, res);
   } else {
     sendJson(res, match.route.status ?? 200, result);
   }

@@ -15,8 +15,12 @@ import {
   type BackendName,
   type CreateSandboxRequest,
   type ExecEvent,
+  type WriteFileResult,
   type ExecRequest,
   type ExecResult,
+  type ProcessInfo,
+  type ProcessLogEvent,
+  type StartProcessRequest,
   type Limits,
   type SandboxInfo,
   type SandboxState,
@@ -28,6 +32,9 @@ import type { SandboxRecord, SandboxStore } from '../store/sandboxes.js';
 import type { AgentClient } from '../agent-link/client.js';
 import type { AgentEndpoint } from '../backends/backend.js';
 import { waitForAgent } from './readiness.js';
+import { PROCESS_LOG_STREAM, agentEventStream } from '../agent-link/stream.js';
+import type { Readable } from 'node:stream';
+import { agentReadStream, agentWriteStream } from '../agent-link/raw.js';
 
 export interface SandboxServiceDeps {
   store: SandboxStore;
@@ -43,6 +50,9 @@ export interface SandboxServiceDeps {
   /** How long a new sandbox's agent has to answer. */
   readyTimeoutMs: number;
 }
+
+/** As many variables as one request's env may carry (protocol envSchema). */
+const MAX_SANDBOX_ENV = 256;
 
 export class SandboxService {
   constructor(private readonly deps: SandboxServiceDeps) {}
@@ -171,7 +181,36 @@ export class SandboxService {
   ): Promise<AsyncIterable<ExecEvent>> {
     const rec = this.runnable(tenant, id);
     const env = { ...rec.env, ...req.env };
-    const events = this.deps.stream(this.endpointOf(rec), { ...req, env }, signal);
+    return this.relay(rec, this.deps.stream(this.endpointOf(rec), { ...req, env }, signal));
+  }
+
+  /** Start a background process: the sandbox env goes under the call's, as for exec. */
+  async startProcess(tenant: string, id: string, req: StartProcessRequest): Promise<ProcessInfo> {
+    const rec = this.runnable(tenant, id);
+    const env = { ...rec.env, ...req.env };
+    return this.withAgent(rec, (agent) => agent.call('startProcess', { ...req, env }));
+  }
+
+  /** A process's logs, replayed then live, ending with `exit` or `error` (relayed as exec's). */
+  async processLogs(
+    tenant: string,
+    id: string,
+    processId: string,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<ProcessLogEvent>> {
+    const rec = this.runnable(tenant, id);
+    const ep = this.endpointOf(rec);
+    return this.relay(rec, agentEventStream(ep, PROCESS_LOG_STREAM, { processId }, signal));
+  }
+
+  /**
+   * Resolves once the agent has accepted a stream (errors before that reject as usual); an
+   * unreachable agent mid-stream is checked for a dead sandbox, as for any agent call.
+   */
+  private async relay<E extends { type: string; code?: string }>(
+    rec: SandboxRecord,
+    events: AsyncIterable<E>,
+  ): Promise<AsyncIterable<E>> {
     const it = events[Symbol.asyncIterator]();
     const first = await this.withAgent(rec, () => it.next());
     const onDeath = () => this.noteIfDead(rec);
@@ -183,6 +222,29 @@ export class SandboxService {
         yield r.value;
       }
     })();
+  }
+
+  /** Stream bytes into a file in the sandbox (no size cap but the disk quota). */
+  async writeFileStream(
+    tenant: string,
+    id: string,
+    path: string,
+    body: Readable,
+    signal: AbortSignal,
+  ): Promise<WriteFileResult> {
+    const rec = this.runnable(tenant, id);
+    return this.withAgent(rec, () => agentWriteStream(this.endpointOf(rec), path, body, signal));
+  }
+
+  /** Stream a file's bytes out of the sandbox. */
+  async readFileStream(
+    tenant: string,
+    id: string,
+    path: string,
+    signal: AbortSignal,
+  ): Promise<Readable> {
+    const rec = this.runnable(tenant, id);
+    return this.withAgent(rec, () => agentReadStream(this.endpointOf(rec), path, signal));
   }
 
   /** The tail of the sandbox's console, for debugging a boot; also for failed sandboxes. */
@@ -200,6 +262,33 @@ export class SandboxService {
     req: AgentRequest<K>,
   ): Promise<AgentReply<K>> {
     return this.withAgent(this.runnable(tenant, id), (agent) => agent.call(op, req));
+  }
+
+  /**
+   * Sandbox-level env (null unsets): stored with the sandbox, so it survives a daemon restart,
+   * and merged under sessionless calls and new sessions. Returns the names now set; values are
+   * never logged.
+   */
+  setEnvVars(tenant: string, id: string, update: Record<string, string | null>): string[] {
+    const env = { ...this.runnable(tenant, id).env };
+    for (const [name, value] of Object.entries(update)) {
+      if (value === null) delete env[name];
+      else env[name] = value;
+    }
+    const names = Object.keys(env);
+    if (names.length > MAX_SANDBOX_ENV) {
+      throw new PaddockError(
+        'VALIDATION_FAILED',
+        `body.env would leave ${names.length} variables set; at most ${MAX_SANDBOX_ENV} are allowed`,
+      );
+    }
+    this.deps.store.setEnv(tenant, id, env);
+    return names;
+  }
+
+  /** The sandbox-level env, which a new session starts from. */
+  sandboxEnv(tenant: string, id: string): Record<string, string> {
+    return { ...this.runnable(tenant, id).env };
   }
 
   /**

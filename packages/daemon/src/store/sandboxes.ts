@@ -118,6 +118,13 @@ export class SandboxStore {
       .run(state, reason ?? null, tenant, id);
   }
 
+  /** Replaces the sandbox's environment (sandbox-level setEnvVars). */
+  setEnv(tenant: string, id: string, env: Record<string, string>): void {
+    this.db
+      .prepare('UPDATE sandboxes SET env = ? WHERE tenant = ? AND id = ?')
+      .run(JSON.stringify(env), tenant, id);
+  }
+
   delete(tenant: string, id: string): void {
     this.db.prepare('DELETE FROM sandboxes WHERE tenant = ? AND id = ?').run(tenant, id);
   }

@@ -1,0 +1,2 @@
+export { ProcessTable, type ProcessTableOptions } from './table.js';
+export { processHandlers, processLogStream } from './handlers.js';

@@ -1,0 +1,40 @@
+/** Raw file streams: bytes in and out of a sandbox without a size cap, path in `?path=`. */
+import { PaddockError, parse, pathSchema, writeFileResultSchema } from '@paddock/protocol';
+import type { SandboxService } from '../core/sandbox-service.js';
+import { route, type Route } from './route.js';
+
+function queryPath(query: URLSearchParams): string {
+  const r = parse(pathSchema, query.get('path'), 'query.path');
+  if (!r.ok) {
+    throw new PaddockError('VALIDATION_FAILED', `${r.issue.path} ${r.issue.message}`, {
+      field: r.issue.path,
+    });
+  }
+  return r.value;
+}
+
+export function fileStreamRoutes(core: SandboxService): Route[] {
+  return [
+    route({
+      method: 'POST',
+      path: '/v1/sandboxes/{id}/files/stream/write',
+      summary:
+        'Write a file from the raw request body (streamed, atomic, no size cap but the disk quota)',
+      auth: true,
+      rawBody: true,
+      reply: writeFileResultSchema,
+      handle: ({ tenant, params, query, raw, signal }) =>
+        core.writeFileStream(tenant, params['id'] as string, queryPath(query), raw!, signal),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/sandboxes/{id}/files/stream/read',
+      summary: "Read a file's raw bytes as a stream (no size cap)",
+      auth: true,
+      reply: 'any',
+      stream: 'bytes',
+      handle: ({ tenant, params, query, signal }) =>
+        core.readFileStream(tenant, params['id'] as string, queryPath(query), signal),
+    }),
+  ];
+}
