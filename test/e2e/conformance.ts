@@ -11,6 +11,8 @@ import { Paddock, PaddockError, getSandbox, type ExecEvent, type Sandbox } from 
 import { hostTraces, removeDataDir, startDaemon, type TestDaemon } from './harness.js';
 import { describeProcesses } from './processes.case.js';
 import { describeSessions } from './sessions.case.js';
+import { describePty } from './pty.case.js';
+import { describeWatch } from './watch.case.js';
 
 export interface ConformanceOptions {
   backend: string;
@@ -349,6 +351,8 @@ export function describeConformance(opts: ConformanceOptions): void {
     });
 
     describeSessions(ctx);
+    describePty(() => ({ client, apiKey: daemon.apiKey }));
+    describeWatch(ctx);
     describe('destroy', () => {
       it('removes cgroups, mounts, network namespace, veth and the writable layer', async () => {
         const pre = hostTraces(daemon.dataDir);

@@ -4,6 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { AGENT_ENV, AGENT_PORT, WORKSPACE_DIR } from '@paddock/protocol';
+import { ensureHostsEntry } from './hosts.js';
 import { parseListen } from './listen.js';
 import { describe, log } from './log.js';
 import { createAgentServer } from './server.js';
@@ -42,6 +43,9 @@ async function main(): Promise<void> {
   // under a fork bomb would fail, and libuv aborts when it cannot start its threads.
   await mkdir(WORKSPACE_DIR, { recursive: true }).catch((err: unknown) =>
     log(`cannot create ${WORKSPACE_DIR}: ${describe(err)}`),
+  );
+  await ensureHostsEntry().catch((err: unknown) =>
+    log(`cannot add the hostname to /etc/hosts: ${describe(err)}`),
   );
   const server = createAgentServer({ token });
   let listening = false;

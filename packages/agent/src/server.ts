@@ -30,6 +30,9 @@ import { readFile, writeFile } from './files.js';
 import { readJson, sendError, sendJson } from './http.js';
 import { describe, log } from './log.js';
 import { ProcessTable, processHandlers, processLogStream } from './processes/index.js';
+import { ptyUpgradeHandler } from './pty/attach.js';
+import { ptysOf } from './pty/table.js';
+import { watchStream } from './watch/index.js';
 import { SESSION_HANDLERS, sessionsOf } from './sessions/handlers.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -141,6 +144,7 @@ const ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
   [AGENT_ROUTES.health, { method: 'GET', handle: health }],
   [AGENT_ROUTES.execStream, { method: 'POST', handle: execStream }],
   [AGENT_ROUTES.processLogs, { method: 'POST', handle: processLogStream }],
+  [AGENT_ROUTES.watch, { method: 'POST', handle: watchStream }],
   [
     AGENT_ROUTES.writeStream,
     {
@@ -226,6 +230,8 @@ export function createAgentServer(opts: AgentServerOptions): Server {
   server.timeout = 0;
   server.keepAliveTimeout = 5_000;
   server.on('clientError', onClientError);
+  server.on('upgrade', ptyUpgradeHandler(ctx, authorized));
+  server.on('close', () => ptysOf(ctx).closeAll());
   server.on('close', () => ctx.processes.shutdown());
   server.on('close', () => void sessionsOf(ctx).closeAll());
   return server;

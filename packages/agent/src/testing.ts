@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { createAgentServer, type AgentServerOptions } from './server.js';
 
 export interface AgentReply {
@@ -42,6 +43,12 @@ export async function startTestAgent(opts: Partial<AgentServerOptions> = {}): Pr
   const workspace = opts.workspaceDir ?? (await mkdtemp(join(tmpdir(), 'paddock-agent-test-')));
   const token = opts.token ?? 'test-token-0123456789';
   const server = createAgentServer({ ...opts, token, workspaceDir: workspace });
+  // Upgraded (terminal) sockets are not the HTTP server's to close; close() ends them itself.
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (_req, socket: Duplex) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -63,6 +70,7 @@ export async function startTestAgent(opts: Partial<AgentServerOptions> = {}): Pr
 
   const close = async (): Promise<void> => {
     server.closeAllConnections();
+    for (const socket of upgraded) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     if (!opts.workspaceDir) await rm(workspace, { recursive: true, force: true });
   };

@@ -2,12 +2,24 @@
 /** Entry point: find the verb, run its command, and turn the outcome into the exit code. */
 import { splitVerb, wantsHelp } from './args.js';
 import { UsageError, type Command } from './command.js';
-import { cp, create, exec, kill, logs, ls, ps, rm, serve, setup } from './commands/index.js';
+import { cp, create, exec, kill, logs, ls, ps, rm, serve, setup, shell } from './commands/index.js';
 import { generalHelp } from './help.js';
 import { reportError } from './report.js';
 import { cliVersion } from './version.js';
 
-const COMMANDS: readonly Command[] = [create, ls, exec, cp, ps, logs, kill, rm, setup, serve];
+const COMMANDS: readonly Command[] = [
+  create,
+  ls,
+  exec,
+  shell,
+  cp,
+  ps,
+  logs,
+  kill,
+  rm,
+  setup,
+  serve,
+];
 /** Verbs whose arguments, --help included, belong to paddockd. */
 const PASSTHROUGH: ReadonlySet<Command> = new Set([setup, serve]);
 

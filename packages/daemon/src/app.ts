@@ -13,6 +13,8 @@ import { sandboxRoutes } from './api/sandboxes.js';
 import { sessionRoutes } from './api/sessions.js';
 import { processRoutes } from './api/processes.js';
 import { fileStreamRoutes } from './api/file-streams.js';
+import { ptyRoutes, ptyUpgrade } from './api/pty.js';
+import { watchRoutes } from './api/watch.js';
 import { hashKey, newApiKey } from './auth/api-keys.js';
 import { selectBackend } from './backends/select.js';
 import type { DaemonConfig } from './config.js';
@@ -81,6 +83,8 @@ export async function startDaemon(
     ...sessionRoutes(core),
     ...processRoutes(core),
     ...fileStreamRoutes(core),
+    ...ptyRoutes(core),
+    ...watchRoutes(core),
   ];
   const server = createApiServer({
     routes: [...metaRoutes(VERSION, selection, api), ...api],
@@ -88,6 +92,7 @@ export async function startDaemon(
     log,
     maxBodyBytes: config.maxBodyBytes,
     heartbeatMs: config.heartbeatMs,
+    onUpgrade: ptyUpgrade({ core, keys, log }),
   });
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const { port } = server.address() as AddressInfo;

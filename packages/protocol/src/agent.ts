@@ -46,6 +46,8 @@ export const AGENT_ROUTES = {
   /** Raw bytes, no size cap; the file's path in the query string (`?path=`). */
   writeStream: '/files/stream/write',
   readStream: '/files/stream/read',
+  /** NDJSON lines of WatchEvent: `watching`, then changes until the reader leaves. */
+  watch: '/files/watch/stream',
 } as const;
 
 /** Longest NDJSON line the daemon accepts from an agent's stream. */

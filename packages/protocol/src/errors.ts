@@ -19,6 +19,10 @@ export const ERRORS = {
   },
   ROUTE_NOT_FOUND: { status: 404, hint: 'See /v1/openapi.json for the routes this daemon serves.' },
   METHOD_NOT_ALLOWED: { status: 405, hint: 'See /v1/openapi.json for the methods of this route.' },
+  UPGRADE_REQUIRED: {
+    status: 426,
+    hint: 'Open this route as a WebSocket (the SDK terminal() or `paddock shell`).',
+  },
   SANDBOX_NOT_FOUND: {
     status: 404,
     hint: 'Create it first (getSandbox(client, id) or `paddock create <id>`), or check the id with `paddock ls`.',

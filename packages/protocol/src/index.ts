@@ -6,3 +6,5 @@ export * from './api.js';
 export * from './agent.js';
 export * from './processes.js';
 export * from './sessions.js';
+export * from './watch.js';
+export * from './pty.js';

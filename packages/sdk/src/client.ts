@@ -88,6 +88,11 @@ export class Paddock {
     return this.#transport.url;
   }
 
+  /** @internal The Authorization header value, for WebSocket upgrades (the terminal). */
+  get authorization(): string {
+    return this.#transport.authorization;
+  }
+
   /**
    * Check that the daemon is up and the key is accepted.
    *

@@ -28,6 +28,7 @@ export { shellQuote } from './shell.js';
 export { parseSSEStream } from './sse.js';
 export { Process } from './process.js';
 export type { StartProcessOptions, WaitForPortOptions } from './process.js';
+export type { WatchOptions } from './watch.js';
 export type {
   CreateSandboxRequest,
   ExecRequest,
@@ -59,4 +60,7 @@ export type {
   SessionDeleted,
   SessionInfo,
   WriteFileResult,
+  WatchEvent,
+  WatchEventType,
 } from '@paddock/protocol';
+export type { Terminal, TerminalExit, TerminalOptions } from './terminal.js';

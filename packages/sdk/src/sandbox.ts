@@ -18,6 +18,7 @@ import type {
   SessionDeleted,
   SessionInfo,
   WriteFileResult,
+  WatchEvent,
 } from '@paddock/protocol';
 import { sandboxPath, type Paddock } from './client.js';
 import { ConnectionError } from './client-errors.js';
@@ -33,6 +34,8 @@ import {
 } from './session.js';
 import { Processes, type Process, type StartProcessOptions } from './process.js';
 import type { LimitsInput, ReadFileRequest, WriteFileRequest } from './types.js';
+import { watchFiles, type WatchOptions } from './watch.js';
+import { openTerminal, type Terminal, type TerminalOptions } from './terminal.js';
 
 /**
  * How `getSandbox` creates the sandbox when it does not exist yet.
@@ -372,6 +375,21 @@ export class Sandbox implements AsyncDisposable {
     options: { signal?: AbortSignal } = {},
   ): AsyncGenerator<ProcessLogEvent> {
     return this.#processes.streamLogs(id, options);
+  }
+
+  /**
+   * Watch a directory: `watching`, then create/modify/delete/move events until you stop reading.
+   *
+   * @example
+   * for await (const ev of sandbox.watch('src', { include: ['*.ts'] })) console.log(ev);
+   */
+  /** Open the PTY of a session (the default one without `sessionId`); see terminal.ts. */
+  terminal(options?: TerminalOptions): Promise<Terminal> {
+    return this.#run(() => openTerminal(this.#client, this.id, options));
+  }
+
+  watch(path: string, options: WatchOptions = {}): AsyncGenerator<WatchEvent> {
+    return watchFiles(this.#client, this.id, path, options, (op) => this.#run(op));
   }
 
   readonly #processes = new Processes({

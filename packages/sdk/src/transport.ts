@@ -40,6 +40,11 @@ export class Transport {
     return this.#config.url;
   }
 
+  /** The Authorization header value, for requests made outside fetch (WebSocket upgrades). */
+  get authorization(): string {
+    return `Bearer ${this.#config.apiKey}`;
+  }
+
   get timeoutMs(): number {
     return this.#config.timeoutMs;
   }

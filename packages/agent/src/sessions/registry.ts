@@ -23,6 +23,12 @@ export class SessionRegistry {
   readonly #sessions = new Map<string, Session>();
   /** Ids being created, so two concurrent creates of one id cannot both succeed. */
   readonly #pending = new Set<string>();
+  /** Told of each deleted session (its terminal goes with it). */
+  readonly #onDelete: ((id: string) => void)[] = [];
+
+  onDelete(listener: (id: string) => void): void {
+    this.#onDelete.push(listener);
+  }
 
   async create(spec: CreateSpec, ctx: SessionContext): Promise<SessionInfo> {
     if (this.#sessions.has(spec.id) || this.#pending.has(spec.id)) {
@@ -61,6 +67,7 @@ export class SessionRegistry {
   async delete(id: string): Promise<void> {
     const session = this.get(id);
     this.#sessions.delete(id);
+    for (const listener of this.#onDelete) listener(id);
     await session.close();
   }
 

@@ -66,6 +66,11 @@ export class Session {
     return this.#cwd;
   }
 
+  /** The session's env (its own, plus setEnv updates), for a terminal opened on it. */
+  get env(): Record<string, string> {
+    return { ...this.#env };
+  }
+
   exec(req: AgentSessionExec, signal?: AbortSignal): Promise<ExecResult> {
     return this.#enqueue(() => this.#exec(req, signal));
   }

@@ -8,3 +8,4 @@ export { logs } from './logs.js';
 export { ps } from './ps.js';
 export { kill } from './kill.js';
 export { cp } from './cp.js';
+export { shell } from './shell.js';

@@ -12,11 +12,13 @@ import {
   execEventSchema,
   parse,
   processLogEventSchema,
+  watchEventSchema,
   type ErrorCode,
   type ExecEvent,
   type ExecRequest,
   type ProcessLogEvent,
   type Schema,
+  type WatchEvent,
 } from '@paddock/protocol';
 import type { AgentEndpoint } from '../backends/backend.js';
 import { AGENT_CODES, agentError, httpAgent, protocolError, unavailable } from './client.js';
@@ -43,6 +45,13 @@ export const PROCESS_LOG_STREAM: EventRoute<ProcessLogEvent> = {
   path: AGENT_ROUTES.processLogs,
   schema: processLogEventSchema,
   isLast: (e) => e.type === 'exit' || e.type === 'error',
+};
+
+/** A directory's changes: `watching`, then events until the reader leaves or an `error`. */
+export const WATCH_STREAM: EventRoute<WatchEvent> = {
+  path: AGENT_ROUTES.watch,
+  schema: watchEventSchema,
+  isLast: (e) => e.type === 'error',
 };
 
 export function agentExecStream(

@@ -3,7 +3,7 @@
  * handler and maps every error to `{ code, message }` with the registry's status.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PaddockError, parse, sandboxIdSchema } from '@paddock/protocol';
 import { authenticate } from '../auth/api-keys.js';
@@ -20,6 +20,8 @@ export interface ApiServerDeps {
   maxBodyBytes: number;
   /** Interval of SSE comment heartbeats, so idle streams are seen alive by clients and proxies. */
   heartbeatMs: number;
+  /** WebSocket routes (the terminal); without it, Node drops upgrade requests. */
+  onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
 export function createApiServer(deps: ApiServerDeps): Server {
@@ -40,6 +42,7 @@ export function createApiServer(deps: ApiServerDeps): Server {
   server.headersTimeout = 30_000;
   server.requestTimeout = 0;
   server.keepAliveTimeout = 5_000;
+  if (deps.onUpgrade) server.on('upgrade', deps.onUpgrade);
   return server;
 }
 

@@ -20,10 +20,13 @@ import {
   type ExecResult,
   type ProcessInfo,
   type ProcessLogEvent,
+  type PtyAttach,
   type StartProcessRequest,
   type Limits,
   type SandboxInfo,
   type SandboxState,
+  type WatchEvent,
+  type WatchRequest,
 } from '@paddock/protocol';
 import type { Backend, SandboxSpec } from '../backends/backend.js';
 import type { Logger } from '../log.js';
@@ -32,9 +35,10 @@ import type { SandboxRecord, SandboxStore } from '../store/sandboxes.js';
 import type { AgentClient } from '../agent-link/client.js';
 import type { AgentEndpoint } from '../backends/backend.js';
 import { waitForAgent } from './readiness.js';
-import { PROCESS_LOG_STREAM, agentEventStream } from '../agent-link/stream.js';
+import { PROCESS_LOG_STREAM, WATCH_STREAM, agentEventStream } from '../agent-link/stream.js';
 import type { Readable } from 'node:stream';
 import { agentReadStream, agentWriteStream } from '../agent-link/raw.js';
+import { agentOpenPty, type AgentPty } from '../agent-link/pty.js';
 
 export interface SandboxServiceDeps {
   store: SandboxStore;
@@ -203,6 +207,17 @@ export class SandboxService {
     return this.relay(rec, agentEventStream(ep, PROCESS_LOG_STREAM, { processId }, signal));
   }
 
+  /** A directory's changes; resolves once the watch is established (a bad path rejects). */
+  async watch(
+    tenant: string,
+    id: string,
+    req: WatchRequest,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<WatchEvent>> {
+    const rec = this.runnable(tenant, id);
+    return this.relay(rec, agentEventStream(this.endpointOf(rec), WATCH_STREAM, req, signal));
+  }
+
   /**
    * Resolves once the agent has accepted a stream (errors before that reject as usual); an
    * unreachable agent mid-stream is checked for a dead sandbox, as for any agent call.
@@ -245,6 +260,12 @@ export class SandboxService {
   ): Promise<Readable> {
     const rec = this.runnable(tenant, id);
     return this.withAgent(rec, () => agentReadStream(this.endpointOf(rec), path, signal));
+  }
+
+  /** Attach to the terminal of a session (the default when none) at the sandbox's agent. */
+  async openPty(tenant: string, id: string, attach: PtyAttach): Promise<AgentPty> {
+    const rec = this.runnable(tenant, id);
+    return this.withAgent(rec, () => agentOpenPty(this.endpointOf(rec), attach));
   }
 
   /** The tail of the sandbox's console, for debugging a boot; also for failed sandboxes. */

@@ -1,0 +1,2 @@
+export { watchStream } from './stream.js';
+export { watcherCount } from './tree.js';
