@@ -3,7 +3,6 @@
  * was destroyed behind the handle's back, so callers never manage its existence by hand.
  */
 import type {
-  Encoding,
   ExecEvent,
   ExecResult,
   ExistsResult,
@@ -24,7 +23,6 @@ import { sandboxPath, type Paddock } from './client.js';
 import { ConnectionError } from './client-errors.js';
 import { execDeadline, execRequest } from './exec-request.js';
 import { collectStream, parseSSEStream } from './sse.js';
-import { PaddockError } from './errors.js';
 import {
   ExecutionSession,
   wireEnv,
@@ -33,60 +31,13 @@ import {
   type SessionOptions,
 } from './session.js';
 import { Processes, type Process, type StartProcessOptions } from './process.js';
-import type { LimitsInput, ReadFileRequest, WriteFileRequest } from './types.js';
+import type { ReadFileRequest, WriteFileRequest } from './types.js';
 import { watchFiles, type WatchOptions } from './watch.js';
 import { openTerminal, type Terminal, type TerminalOptions } from './terminal.js';
+import { Existence } from './existence.js';
+import type { ExecOptions, FileOptions, SandboxOptions } from './options.js';
 
-/**
- * How `getSandbox` creates the sandbox when it does not exist yet.
- *
- * @example
- * const options: SandboxOptions = { limits: { memoryMiB: 1024 }, env: { CI: '1' } };
- */
-export interface SandboxOptions {
-  /** Resource limits applied when this handle creates the sandbox. */
-  limits?: LimitsInput;
-  /** Environment for every command, applied when this handle creates the sandbox. */
-  env?: Record<string, string>;
-  /**
-   * Create the sandbox on first use (default true). With false, operations on a missing sandbox
-   * throw SandboxNotFoundError instead.
-   */
-  createIfMissing?: boolean;
-}
-
-/**
- * Options of `sandbox.exec`.
- *
- * @example
- * const options: ExecOptions = { cwd: 'app', env: { NODE_ENV: 'test' }, timeout: 60_000 };
- */
-export interface ExecOptions {
-  /** Stream output to `onOutput` as it arrives (the result is still returned at the end). */
-  stream?: boolean;
-  /** With `stream: true`, called for every chunk of output. */
-  onOutput?: (stream: 'stdout' | 'stderr', data: string) => void;
-  /** Extra environment; entries whose value is undefined are left out. */
-  env?: Record<string, string | undefined>;
-  /** Working directory; absolute, or relative to /workspace. */
-  cwd?: string;
-  /** Kill the command after this many milliseconds (it then throws CommandTimeoutError). */
-  timeout?: number;
-  /** Abandons the request (the daemon still stops the command at its timeout). */
-  signal?: AbortSignal;
-}
-
-/**
- * Options of `sandbox.writeFile` and `sandbox.readFile`.
- *
- * @example
- * const options: FileOptions = { encoding: 'base64' };
- */
-export interface FileOptions {
-  /** For writes: how a string `content` is encoded. For reads: how to return the content. */
-  encoding?: Encoding;
-  signal?: AbortSignal;
-}
+export type { ExecOptions, FileOptions, SandboxOptions } from './options.js';
 
 /**
  * Get a handle on the sandbox `id`, created on first use with `options`. An existing sandbox with
@@ -111,17 +62,22 @@ export function getSandbox(client: Paddock, id: string, options: SandboxOptions 
 export class Sandbox implements AsyncDisposable {
   readonly id: string;
   readonly #client: Paddock;
-  readonly #options: SandboxOptions;
-  /** The in-flight or finished create; shared so concurrent first calls POST once. */
-  #ready: Promise<void> | undefined;
-  /** Bumped by destroy, so an operation that raced it does not bring the sandbox back. */
-  #generation = 0;
+  /** Creates the sandbox on first use and re-creates it once if it vanished. */
+  readonly #life: Existence;
 
   /** Prefer `getSandbox(client, id, options)`. */
   constructor(client: Paddock, id: string, options: SandboxOptions = {}) {
     this.id = id;
     this.#client = client;
-    this.#options = options;
+    this.#life = new Existence(client, id, options);
+  }
+
+  #run<T>(op: () => Promise<T>): Promise<T> {
+    return this.#life.run(op);
+  }
+
+  #ensureThen<T>(op: () => Promise<T>): Promise<T> {
+    return this.#life.ensureThen(op);
   }
 
   /**
@@ -497,16 +453,7 @@ export class Sandbox implements AsyncDisposable {
    * await sandbox.destroy();
    */
   async destroy(): Promise<void> {
-    // Let an in-flight create settle first, or it could land after the delete and leak.
-    const pending = this.#ready;
-    this.#ready = undefined;
-    this.#generation++;
-    await pending?.catch(() => undefined);
-    try {
-      await this.#client.deleteSandbox(this.id);
-    } catch (e) {
-      if (!isSandboxNotFound(e)) throw e;
-    }
+    await this.#life.destroy();
   }
 
   /**
@@ -518,55 +465,8 @@ export class Sandbox implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.destroy();
   }
-
-  /** Run `op` once the sandbox exists; if it vanished meanwhile, re-create and retry once. */
-  async #run<T>(op: () => Promise<T>): Promise<T> {
-    if (this.#options.createIfMissing === false) return op();
-    const generation = this.#generation;
-    const ready = this.#ensureCreated();
-    await ready;
-    try {
-      return await op();
-    } catch (e) {
-      if (!isSandboxNotFound(e) || generation !== this.#generation) throw e;
-      // Only the first caller to see the loss resets; others then share its re-create.
-      if (this.#ready === ready) this.#ready = undefined;
-      await this.#ensureCreated();
-      return op();
-    }
-  }
-
-  /** Create if needed, then run `op` once (for bodies that cannot be sent twice). */
-  async #ensureThen<T>(op: () => Promise<T>): Promise<T> {
-    if (this.#options.createIfMissing !== false) await this.#ensureCreated();
-    return op();
-  }
-
-  #ensureCreated(): Promise<void> {
-    if (this.#ready) return this.#ready;
-    const ready = this.#create();
-    this.#ready = ready;
-    // A failed create is not cached: the next operation tries again.
-    ready.catch(() => {
-      if (this.#ready === ready) this.#ready = undefined;
-    });
-    return ready;
-  }
-
-  async #create(): Promise<void> {
-    const { limits, env } = this.#options;
-    try {
-      await this.#client.createSandbox({ id: this.id, limits, env });
-    } catch (e) {
-      if (!(PaddockError.is(e) && e.code === 'SANDBOX_ALREADY_EXISTS')) throw e;
-    }
-  }
 }
 
 function toBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-}
-
-function isSandboxNotFound(e: unknown): boolean {
-  return PaddockError.is(e) && e.code === 'SANDBOX_NOT_FOUND';
 }

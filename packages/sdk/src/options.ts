@@ -1,0 +1,54 @@
+/** Options of `getSandbox` and of the sandbox's commands and file calls. */
+import type { Encoding } from '@paddock/protocol';
+import type { LimitsInput } from './types.js';
+
+/**
+ * How `getSandbox` creates the sandbox when it does not exist yet.
+ *
+ * @example
+ * const options: SandboxOptions = { limits: { memoryMiB: 1024 }, env: { CI: '1' } };
+ */
+export interface SandboxOptions {
+  /** Resource limits applied when this handle creates the sandbox. */
+  limits?: LimitsInput;
+  /** Environment for every command, applied when this handle creates the sandbox. */
+  env?: Record<string, string>;
+  /**
+   * Create the sandbox on first use (default true). With false, operations on a missing sandbox
+   * throw SandboxNotFoundError instead.
+   */
+  createIfMissing?: boolean;
+}
+
+/**
+ * Options of `sandbox.exec`.
+ *
+ * @example
+ * const options: ExecOptions = { cwd: 'app', env: { NODE_ENV: 'test' }, timeout: 60_000 };
+ */
+export interface ExecOptions {
+  /** Stream output to `onOutput` as it arrives (the result is still returned at the end). */
+  stream?: boolean;
+  /** With `stream: true`, called for every chunk of output. */
+  onOutput?: (stream: 'stdout' | 'stderr', data: string) => void;
+  /** Extra environment; entries whose value is undefined are left out. */
+  env?: Record<string, string | undefined>;
+  /** Working directory; absolute, or relative to /workspace. */
+  cwd?: string;
+  /** Kill the command after this many milliseconds (it then throws CommandTimeoutError). */
+  timeout?: number;
+  /** Abandons the request (the daemon still stops the command at its timeout). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Options of `sandbox.writeFile` and `sandbox.readFile`.
+ *
+ * @example
+ * const options: FileOptions = { encoding: 'base64' };
+ */
+export interface FileOptions {
+  /** For writes: how a string `content` is encoded. For reads: how to return the content. */
+  encoding?: Encoding;
+  signal?: AbortSignal;
+}
