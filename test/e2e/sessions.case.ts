@@ -91,6 +91,22 @@ export function describeSessions(ctx: () => { client: Paddock }): void {
       expect(codeOf(await s.exec('true').catch((e: unknown) => e))).toBe('SESSION_NOT_FOUND');
     });
 
+    it('session: startProcess in a session takes its cwd and env, and ends with it', async () => {
+      const s = await sb.createSession({ id: sid(), cwd: '/workspace/sub', env: { WHO: 'sess' } });
+      await s.exec('export LATER=yes');
+      const p = await sb.startProcess('echo "$WHO $(pwd)"; sleep 300', { sessionId: s.id });
+      expect(p.sessionId).toBe(s.id);
+      await p.waitForLog('sess /workspace/sub', 20_000);
+      expect((await sb.getProcess(p.id))?.status).toBe('running');
+      await sb.deleteSession(s.id);
+      expect(await aliveIn(sb, p.pid)).toBe(false);
+      expect(await p.getStatus()).not.toBe('running');
+      const missing = await sb
+        .startProcess('true', { sessionId: 'no-such' })
+        .catch((e: unknown) => e);
+      expect(codeOf(missing)).toBe('SESSION_NOT_FOUND');
+    });
+
     it('session: a shell that exited is recreated on next use with fresh state', async () => {
       const s = await sb.createSession({ id: sid() });
       await s.exec('export GONE=1; cd /tmp');

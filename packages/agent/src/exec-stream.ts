@@ -37,7 +37,7 @@ export async function streamCommand(
     args,
     cwd,
     env,
-    outputLimit: opts.outputLimitBytes,
+    outputLimit: request.outputLimit ?? opts.outputLimitBytes,
     signal: opts.signal,
   });
   if (!(child instanceof ChildProcess) || child.pid === undefined) {
@@ -74,7 +74,7 @@ class StreamRun {
     private readonly started: number,
   ) {
     this.done = new Promise((resolve) => (this.resolve = resolve));
-    this.budget = opts.outputLimitBytes;
+    this.budget = request.outputLimit ?? opts.outputLimitBytes;
     this.forward('stdout', child.stdout);
     this.forward('stderr', child.stderr);
     this.timer =

@@ -110,7 +110,7 @@ export async function runCommand(request: ExecRequest, opts: ExecOptions): Promi
     args,
     cwd,
     env: { ...opts.baseEnv, PWD: cwd, ...request.env }, // PWD as a shell would set it
-    outputLimit: opts.outputLimitBytes,
+    outputLimit: request.outputLimit ?? opts.outputLimitBytes,
     timeout: request.timeout,
     signal: opts.signal,
   });

@@ -34,6 +34,7 @@ import { ptyUpgradeHandler } from './pty/attach.js';
 import { ptysOf } from './pty/table.js';
 import { watchStream } from './watch/index.js';
 import { SESSION_HANDLERS, sessionsOf } from './sessions/handlers.js';
+import { startProcessIn } from './processes/in-session.js';
 import { AGENT_VERSION } from './version.js';
 
 export interface AgentServerOptions {
@@ -99,6 +100,7 @@ const HANDLERS: { [K in AgentOpName]: OpHandler<K> } = {
   listFiles: (r, ctx) => listFiles(r, ctx),
   exists: (r, ctx) => exists(r, ctx),
   ...processHandlers<Context>(),
+  startProcess: (r, ctx) => startProcessIn(r, ctx.processes, sessionsOf(ctx)),
   ...SESSION_HANDLERS,
 };
 
@@ -215,6 +217,8 @@ function onClientError(err: Error & { code?: string }, socket: Socket): void {
 export function createAgentServer(opts: AgentServerOptions): Server {
   if (opts.token.length === 0) throw new Error('the agent token must not be empty');
   const ctx = contextOf(opts);
+  // Processes started in a session end with it.
+  sessionsOf(ctx).onDelete((id) => void ctx.processes.killSession(id));
   const authorized = bearerChecker(opts.token);
   const server = createServer((req, res) => {
     dispatch(ctx, authorized, req, res).catch((err: unknown) => {

@@ -76,6 +76,7 @@ export async function startDaemon(
     subnet,
     log,
     readyTimeoutMs: 30_000,
+    outputLimitBytes: config.outputLimitBytes,
   });
   await core.recover();
   const api = [

@@ -3,7 +3,7 @@
  * calls this; everything else receives the parsed config.
  */
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_DAEMON_PORT, type Limits } from '@paddock/protocol';
+import { DEFAULT_DAEMON_PORT, DEFAULT_OUTPUT_LIMIT_BYTES, type Limits } from '@paddock/protocol';
 import type { BackendChoice } from './backends/select.js';
 
 const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'microvm', 'gvisor', 'jail'];
@@ -21,6 +21,8 @@ export interface DaemonConfig {
   maxBodyBytes: number;
   /** Interval of SSE heartbeats on streams. */
   heartbeatMs: number;
+  /** Output kept per stream of a command when the call does not say (`outputLimit`). */
+  outputLimitBytes: number;
   defaults: Limits;
 }
 
@@ -53,6 +55,9 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): DaemonConfig {
       pick('max-body-bytes', 'PADDOCK_MAX_BODY_BYTES', String(64 * 1024 * 1024)),
     ),
     heartbeatMs: Number(env['PADDOCK_SSE_HEARTBEAT_MS'] ?? 15_000),
+    outputLimitBytes: Number(
+      pick('output-limit-bytes', 'PADDOCK_OUTPUT_LIMIT_BYTES', String(DEFAULT_OUTPUT_LIMIT_BYTES)),
+    ),
     defaults: DEFAULT_LIMITS,
   };
 }

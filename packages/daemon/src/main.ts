@@ -15,6 +15,7 @@ const USAGE = `usage: paddockd <serve|setup> [options]
   --backend NAME     auto|jail (PADDOCK_BACKEND, default auto)
   --subnet CIDR      sandbox addresses (PADDOCK_SUBNET, default 10.213.0.0/16)
   --mirror URL       Debian mirror for the image (PADDOCK_DEBIAN_MIRROR)
+  --output-limit-bytes N  output kept per command stream by default (16 MiB)
 `;
 
 const OPTIONS = {
@@ -26,6 +27,7 @@ const OPTIONS = {
   mirror: { type: 'string' },
   'agent-bundle': { type: 'string' },
   'max-body-bytes': { type: 'string' },
+  'output-limit-bytes': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -106,6 +106,14 @@ export const execRequestSchema = object({
   env: optional(envSchema),
   cwd: optional(pathSchema),
   timeout: optional(int({ min: 1, max: MAX_TIMEOUT_MS, description: 'Milliseconds.' })),
+  outputLimit: optional(
+    int({
+      min: 1024,
+      max: MAX_JSON_BODY_BYTES / 4,
+      description:
+        "Bytes of output kept per stream (the rest is dropped, `truncated` set); default the daemon's --output-limit-bytes.",
+    }),
+  ),
 });
 export type ExecRequest = Infer<typeof execRequestSchema>;
 

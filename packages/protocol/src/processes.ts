@@ -4,6 +4,7 @@
  */
 import { commandSchema, envSchema, pathSchema } from './api.js';
 import { ERROR_CODES } from './errors.js';
+import { sessionIdSchema } from './sessions.js';
 import {
   array,
   boolean,
@@ -52,6 +53,8 @@ export const startProcessRequestSchema = object({
   processId: optional(processIdSchema),
   env: optional(envSchema),
   cwd: optional(pathSchema),
+  /** Start in this session's cwd and env; deleting the session kills the process. */
+  sessionId: optional(sessionIdSchema),
 });
 export type StartProcessRequest = Infer<typeof startProcessRequestSchema>;
 
@@ -66,6 +69,7 @@ export const processInfoSchema = object({
   startTime: timeSchema,
   endTime: optional(timeSchema),
   exitCode: optional(exitCodeSchema),
+  sessionId: optional(sessionIdSchema),
 });
 export type ProcessInfo = Infer<typeof processInfoSchema>;
 

@@ -10,6 +10,7 @@ export function execRequest(command: string | string[], options: ExecOptions): E
   if (options.env) body.env = definedEntries(options.env);
   if (options.cwd !== undefined) body.cwd = options.cwd;
   if (options.timeout !== undefined) body.timeout = options.timeout;
+  if (options.outputLimit !== undefined) body.outputLimit = options.outputLimit;
   return body;
 }
 

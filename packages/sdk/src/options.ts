@@ -37,6 +37,8 @@ export interface ExecOptions {
   cwd?: string;
   /** Kill the command after this many milliseconds (it then throws CommandTimeoutError). */
   timeout?: number;
+  /** Bytes of output kept per stream; the rest is dropped and `truncated` set (default 16 MiB). */
+  outputLimit?: number;
   /** Abandons the request (the daemon still stops the command at its timeout). */
   signal?: AbortSignal;
 }

@@ -29,8 +29,10 @@ export interface StartProcessOptions {
   processId?: string;
   /** Extra environment; entries whose value is undefined are left out. */
   env?: Record<string, string | undefined>;
-  /** Working directory; absolute, or relative to /workspace. */
+  /** Working directory; absolute, or relative to /workspace (or to the session's cwd). */
   cwd?: string;
+  /** Start in this session: its cwd and env apply, and deleting the session kills the process. */
+  sessionId?: string;
   signal?: AbortSignal;
 }
 
@@ -89,6 +91,7 @@ export class Processes {
     const body: Record<string, unknown> = { command };
     if (options.processId !== undefined) body['processId'] = options.processId;
     if (options.cwd !== undefined) body['cwd'] = options.cwd;
+    if (options.sessionId !== undefined) body['sessionId'] = options.sessionId;
     if (options.env) body['env'] = definedOnly(options.env);
     const info = await this.transport.request<ProcessInfo>('POST', '/processes', body, {
       signal: options.signal,
@@ -217,6 +220,8 @@ export class Process {
   readonly id: string;
   readonly pid: number;
   readonly command: string;
+  /** The session it was started in, if any. */
+  readonly sessionId: string | undefined;
   status!: ProcessStatus;
   readonly startTime: Date;
   endTime?: Date;
@@ -228,6 +233,7 @@ export class Process {
     this.id = info.id;
     this.pid = info.pid;
     this.command = info.command;
+    this.sessionId = info.sessionId;
     this.startTime = new Date(info.startTime);
     this.#ops = ops;
     this.#update(info);

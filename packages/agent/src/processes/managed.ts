@@ -22,11 +22,14 @@ export interface ProcessMeta {
   id: string;
   command: string;
   logLimit: number;
+  /** The session it was started in, if any. */
+  sessionId?: string | undefined;
 }
 
 export class ManagedProcess {
   readonly id: string;
   readonly command: string;
+  readonly sessionId: string | undefined;
   readonly startTime = new Date();
   pid = 0;
   status: ProcessStatus = 'running';
@@ -42,6 +45,7 @@ export class ManagedProcess {
   constructor(meta: ProcessMeta) {
     this.id = meta.id;
     this.command = meta.command;
+    this.sessionId = meta.sessionId;
     this.rings = { stdout: new LogRing(meta.logLimit), stderr: new LogRing(meta.logLimit) };
     this.ended = new Promise((resolve) => (this.markEnded = resolve));
   }
@@ -126,6 +130,7 @@ export class ManagedProcess {
     };
     if (this.endTime) info.endTime = this.endTime.toISOString();
     if (this.exitCode !== undefined) info.exitCode = this.exitCode;
+    if (this.sessionId !== undefined) info.sessionId = this.sessionId;
     return info;
   }
 

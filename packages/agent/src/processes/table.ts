@@ -41,12 +41,13 @@ export class ProcessTable {
 
   async start(req: StartProcessRequest): Promise<ManagedProcess> {
     const id = req.processId ?? randomUUID();
+    const sessionId = req.sessionId;
     const cwd = resolveInWorkspace(this.opts.workspaceDir, req.cwd ?? '.');
     await checkCwd(cwd);
     this.makeRoom(id);
     const [file, args] = argvOf(req.command);
     const command = typeof req.command === 'string' ? req.command : req.command.join(' ');
-    const proc = new ManagedProcess({ id, command, logLimit: this.logLimit });
+    const proc = new ManagedProcess({ id, command, logLimit: this.logLimit, sessionId });
     this.procs.set(id, proc);
     const env = { ...this.opts.baseEnv, PWD: cwd, ...req.env };
     const child = start({ file, args, cwd, env, outputLimit: this.logLimit });
@@ -105,6 +106,12 @@ export class ProcessTable {
     const running = this.list().filter((p) => p.running);
     await Promise.all(running.map((p) => p.kill(signal ?? 'SIGTERM', this.killGraceMs)));
     return running.length;
+  }
+
+  /** A deleted session takes the processes started in it along (tree kill, no grace). */
+  async killSession(sessionId: string): Promise<void> {
+    const inSession = this.list().filter((p) => p.running && p.sessionId === sessionId);
+    await Promise.all(inSession.map((p) => p.kill('SIGKILL', 0)));
   }
 
   /** When the agent's server closes (tests): nothing it started may outlive it. */

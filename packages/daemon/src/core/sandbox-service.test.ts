@@ -32,6 +32,7 @@ function setup(agent: Partial<AgentClient> = {}) {
     subnet: parseSubnet('10.99.0.0/28'),
     log: silentLogger,
     readyTimeoutMs: 200,
+    outputLimitBytes: 4096,
   });
   return { core, backend, store, seen };
 }
@@ -104,7 +105,7 @@ describe('SandboxService', () => {
     const { core, seen } = setup();
     await core.create('t', { id: 'a', env: { A: '1', B: '1' } });
     await core.exec('t', 'a', { command: 'env', env: { B: '2' } });
-    expect(seen).toEqual([{ command: 'env', env: { A: '1', B: '2' } }]);
+    expect(seen).toEqual([{ command: 'env', env: { A: '1', B: '2' }, outputLimit: 4096 }]);
   });
 
   it('marks a sandbox failed when its agent is unreachable and the runtime is gone', async () => {

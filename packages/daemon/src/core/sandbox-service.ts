@@ -53,6 +53,8 @@ export interface SandboxServiceDeps {
   log: Logger;
   /** How long a new sandbox's agent has to answer. */
   readyTimeoutMs: number;
+  /** Output kept per stream of a command whose call does not set `outputLimit`. */
+  outputLimitBytes?: number;
 }
 
 /** As many variables as one request's env may carry (protocol envSchema). */
@@ -169,8 +171,15 @@ export class SandboxService {
 
   async exec(tenant: string, id: string, req: ExecRequest): Promise<ExecResult> {
     const rec = this.runnable(tenant, id);
-    const env = { ...rec.env, ...req.env };
-    return this.withAgent(rec, (agent) => agent.call('exec', { ...req, env }));
+    return this.withAgent(rec, (agent) => agent.call('exec', this.commandOf(rec, req)));
+  }
+
+  /** What the agent runs: the sandbox env under the call's, the daemon's output cap by default. */
+  private commandOf(rec: SandboxRecord, req: ExecRequest): ExecRequest {
+    const out: ExecRequest = { ...req, env: { ...rec.env, ...req.env } };
+    const limit = req.outputLimit ?? this.deps.outputLimitBytes;
+    if (limit !== undefined) out.outputLimit = limit;
+    return out;
   }
 
   /**
@@ -184,14 +193,17 @@ export class SandboxService {
     signal: AbortSignal,
   ): Promise<AsyncIterable<ExecEvent>> {
     const rec = this.runnable(tenant, id);
-    const env = { ...rec.env, ...req.env };
-    return this.relay(rec, this.deps.stream(this.endpointOf(rec), { ...req, env }, signal));
+    return this.relay(
+      rec,
+      this.deps.stream(this.endpointOf(rec), this.commandOf(rec, req), signal),
+    );
   }
 
   /** Start a background process: the sandbox env goes under the call's, as for exec. */
   async startProcess(tenant: string, id: string, req: StartProcessRequest): Promise<ProcessInfo> {
     const rec = this.runnable(tenant, id);
-    const env = { ...rec.env, ...req.env };
+    // A session's env already holds the sandbox's (merged when the session was created).
+    const env = req.sessionId === undefined ? { ...rec.env, ...req.env } : (req.env ?? {});
     return this.withAgent(rec, (agent) => agent.call('startProcess', { ...req, env }));
   }
 
