@@ -3,7 +3,7 @@
  * bounded in size, parsed against the protocol schema, and only a fixed set of error codes is
  * passed on; anything else is AGENT_PROTOCOL_ERROR.
  */
-import { Agent, request } from 'node:http';
+import { Agent, request, type IncomingMessage } from 'node:http';
 import {
   AGENT_OPS,
   AGENT_ROUTES,
@@ -179,4 +179,20 @@ export function unavailable(err: Error): PaddockError {
     'SANDBOX_UNAVAILABLE',
     `The sandbox agent is unreachable (${err.message})`,
   );
+}
+
+/** A small JSON reply read whole, refused past `max` bytes (agent replies are hostile input). */
+export async function boundedJson(res: IncomingMessage, max: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) throw protocolError('reply over the size limit');
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw protocolError('reply is not JSON');
+  }
 }

@@ -7,7 +7,7 @@ import { request, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { AGENT_PTY_ROUTE, AGENT_PTY_UPGRADE, type PtyAttach } from '@paddock/protocol';
 import type { AgentEndpoint } from '../backends/backend.js';
-import { agentError, protocolError, unavailable } from './client.js';
+import { agentError, boundedJson, unavailable } from './client.js';
 
 const MAX_REFUSAL_BYTES = 64 * 1024;
 const OPEN_TIMEOUT_MS = 30_000;
@@ -50,18 +50,5 @@ export function agentOpenPty(ep: AgentEndpoint, attach: PtyAttach): Promise<Agen
 
 /** The agent's JSON error reply, bounded; anything else is a protocol error. */
 async function refusal(res: IncomingMessage): Promise<never> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_REFUSAL_BYTES) throw protocolError('reply over the size limit');
-    chunks.push(chunk);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw protocolError('reply is not JSON');
-  }
-  throw agentError(json);
+  throw agentError(await boundedJson(res, MAX_REFUSAL_BYTES));
 }

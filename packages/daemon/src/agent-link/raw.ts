@@ -13,7 +13,7 @@ import {
   type WriteFileResult,
 } from '@paddock/protocol';
 import type { AgentEndpoint } from '../backends/backend.js';
-import { agentError, httpAgent, protocolError, unavailable } from './client.js';
+import { agentError, httpAgent, protocolError, unavailable, boundedJson } from './client.js';
 
 const MAX_REPLY_BYTES = 64 * 1024;
 
@@ -38,7 +38,7 @@ export async function agentWriteStream(
   );
   if (upload !== undefined) req.destroy();
   const res = await replied;
-  const json = await jsonOf(res);
+  const json = await boundedJson(res, MAX_REPLY_BYTES);
   if (res.statusCode !== 200) throw agentError(json);
   const r = parse(writeFileResultSchema, json, 'reply');
   if (!r.ok) throw protocolError(`${r.issue.path} ${r.issue.message}`);
@@ -58,7 +58,7 @@ export async function agentReadStream(
   );
   req.end();
   const res = await response(req);
-  if (res.statusCode !== 200) throw agentError(await jsonOf(res));
+  if (res.statusCode !== 200) throw agentError(await boundedJson(res, MAX_REPLY_BYTES));
   return res;
 }
 
@@ -79,19 +79,4 @@ function response(req: ReturnType<typeof request>): Promise<IncomingMessage> {
     req.once('response', resolve);
     req.once('error', (err) => reject(unavailable(err)));
   });
-}
-
-async function jsonOf(res: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_REPLY_BYTES) throw protocolError('reply over the size limit');
-    chunks.push(chunk);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw protocolError('reply is not JSON');
-  }
 }

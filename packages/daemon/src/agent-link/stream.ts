@@ -21,7 +21,14 @@ import {
   type WatchEvent,
 } from '@paddock/protocol';
 import type { AgentEndpoint } from '../backends/backend.js';
-import { AGENT_CODES, agentError, httpAgent, protocolError, unavailable } from './client.js';
+import {
+  AGENT_CODES,
+  agentError,
+  httpAgent,
+  protocolError,
+  unavailable,
+  boundedJson,
+} from './client.js';
 
 const MAX_ERROR_REPLY_BYTES = 64 * 1024;
 
@@ -69,7 +76,7 @@ export async function* agentEventStream<E extends StreamEvent>(
   signal: AbortSignal,
 ): AsyncGenerator<E | ErrorEvent> {
   const res = await open(ep, route.path, body, signal);
-  if (res.statusCode !== 200) throw agentError(await errorBody(res));
+  if (res.statusCode !== 200) throw agentError(await boundedJson(res, MAX_ERROR_REPLY_BYTES));
   let ended = false;
   try {
     for await (const event of events(res, route.schema)) {
@@ -155,19 +162,4 @@ function open(
     req.on('error', (err) => reject(unavailable(err)));
     req.end(payload);
   });
-}
-
-async function errorBody(res: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_ERROR_REPLY_BYTES) throw protocolError('error reply over the size limit');
-    chunks.push(chunk);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw protocolError('error reply is not JSON');
-  }
 }

@@ -52,7 +52,7 @@ function tableRoutes(core: SandboxService): Route[] {
       auth: true,
       reply: processListSchema,
       handle: ({ tenant, params }) =>
-        core.fileOp(tenant, params['id'] as string, 'listProcesses', {}),
+        core.agentOp(tenant, params['id'] as string, 'listProcesses', {}),
     }),
     route({
       method: 'POST',
@@ -62,7 +62,7 @@ function tableRoutes(core: SandboxService): Route[] {
       body: killBodySchema,
       reply: killAllResultSchema,
       handle: ({ tenant, params, body }) =>
-        core.fileOp(tenant, params['id'] as string, 'killAllProcesses', body),
+        core.agentOp(tenant, params['id'] as string, 'killAllProcesses', body),
     }),
   ];
 }
@@ -77,7 +77,7 @@ function oneRoutes(core: SandboxService): Route[] {
       reply: processInfoSchema,
       handle: ({ tenant, params }) => {
         const { id, processId } = ids(params);
-        return core.fileOp(tenant, id, 'getProcess', { processId });
+        return core.agentOp(tenant, id, 'getProcess', { processId });
       },
     }),
     route({
@@ -89,7 +89,7 @@ function oneRoutes(core: SandboxService): Route[] {
       reply: processInfoSchema,
       handle: ({ tenant, params, body }) => {
         const { id, processId } = ids(params);
-        return core.fileOp(tenant, id, 'killProcess', { processId, ...body });
+        return core.agentOp(tenant, id, 'killProcess', { processId, ...body });
       },
     }),
     route({
@@ -101,7 +101,7 @@ function oneRoutes(core: SandboxService): Route[] {
       reply: waitForPortResultSchema,
       handle: ({ tenant, params, body }) => {
         const { id, processId } = ids(params);
-        return core.fileOp(tenant, id, 'waitForPort', { processId, ...body });
+        return core.agentOp(tenant, id, 'waitForPort', { processId, ...body });
       },
     }),
   ];
@@ -117,7 +117,7 @@ function logRoutes(core: SandboxService): Route[] {
       reply: processLogsSchema,
       handle: ({ tenant, params }) => {
         const { id, processId } = ids(params);
-        return core.fileOp(tenant, id, 'getProcessLogs', { processId });
+        return core.agentOp(tenant, id, 'getProcessLogs', { processId });
       },
     }),
     route({

@@ -124,6 +124,6 @@ function fileRoute<K extends FileOp>(core: SandboxService, op: K, summary: strin
     auth: true,
     body: AGENT_OPS[op].request as Schema<AgentRequest<K>>,
     reply: AGENT_OPS[op].reply,
-    handle: ({ tenant, params, body }) => core.fileOp(tenant, params['id'] as string, op, body),
+    handle: ({ tenant, params, body }) => core.agentOp(tenant, params['id'] as string, op, body),
   });
 }

@@ -74,7 +74,7 @@ function lifecycleRoutes(core: SandboxService): Route[] {
         const env = { ...core.sandboxEnv(tenant, id), ...body.env };
         const sessionId = body.id ?? `session-${randomBytes(4).toString('hex')}`;
         const req = { id: sessionId, env, ...(body.cwd === undefined ? {} : { cwd: body.cwd }) };
-        return core.fileOp(tenant, id, 'createSession', req);
+        return core.agentOp(tenant, id, 'createSession', req);
       },
     }),
     route({
@@ -83,7 +83,7 @@ function lifecycleRoutes(core: SandboxService): Route[] {
       summary: "List the sandbox's sessions",
       auth: true,
       reply: sessionListSchema,
-      handle: (ctx) => core.fileOp(ctx.tenant, sandboxOf(ctx), 'listSessions', {}),
+      handle: (ctx) => core.agentOp(ctx.tenant, sandboxOf(ctx), 'listSessions', {}),
     }),
     route({
       method: 'GET',
@@ -92,7 +92,7 @@ function lifecycleRoutes(core: SandboxService): Route[] {
       auth: true,
       reply: sessionInfoSchema,
       handle: (ctx) =>
-        core.fileOp(ctx.tenant, sandboxOf(ctx), 'getSession', { sessionId: sessionOf(ctx) }),
+        core.agentOp(ctx.tenant, sandboxOf(ctx), 'getSession', { sessionId: sessionOf(ctx) }),
     }),
     route({
       method: 'DELETE',
@@ -101,7 +101,7 @@ function lifecycleRoutes(core: SandboxService): Route[] {
       auth: true,
       reply: sessionDeletedSchema,
       handle: (ctx) =>
-        core.fileOp(ctx.tenant, sandboxOf(ctx), 'deleteSession', { sessionId: sessionOf(ctx) }),
+        core.agentOp(ctx.tenant, sandboxOf(ctx), 'deleteSession', { sessionId: sessionOf(ctx) }),
     }),
   ];
 }
@@ -118,7 +118,7 @@ function workRoutes(core: SandboxService): Route[] {
       reply: execResultSchema,
       handle: (ctx) => {
         const req = { ...ctx.body, sessionId: sessionOf(ctx) };
-        return core.fileOp(ctx.tenant, sandboxOf(ctx), 'sessionExec', req);
+        return core.agentOp(ctx.tenant, sandboxOf(ctx), 'sessionExec', req);
       },
     }),
     route({
@@ -130,7 +130,7 @@ function workRoutes(core: SandboxService): Route[] {
       reply: sessionInfoSchema,
       handle: (ctx) => {
         const req = { sessionId: sessionOf(ctx), env: ctx.body.env };
-        return core.fileOp(ctx.tenant, sandboxOf(ctx), 'sessionSetEnv', req);
+        return core.agentOp(ctx.tenant, sandboxOf(ctx), 'sessionSetEnv', req);
       },
     }),
   ];
@@ -174,7 +174,7 @@ function fileRoute<K extends FileOp>(core: SandboxService, op: K): Route {
     reply: AGENT_OPS[op].reply,
     handle: async (ctx) => {
       const id = sandboxOf(ctx);
-      const session = await core.fileOp(ctx.tenant, id, 'getSession', {
+      const session = await core.agentOp(ctx.tenant, id, 'getSession', {
         sessionId: sessionOf(ctx),
       });
       const body: Record<string, unknown> = { ...ctx.body };
@@ -182,7 +182,7 @@ function fileRoute<K extends FileOp>(core: SandboxService, op: K): Route {
         const value = body[field];
         if (typeof value === 'string') body[field] = posix.resolve(session.cwd, value);
       }
-      return core.fileOp(ctx.tenant, id, op, body as AgentRequest<K>);
+      return core.agentOp(ctx.tenant, id, op, body as AgentRequest<K>);
     },
   });
 }

@@ -96,9 +96,9 @@ describe('SandboxService', () => {
   it('passes file operations to the agent as given', async () => {
     const { core, seen } = setup();
     await core.create('t', { id: 'a' });
-    await core.fileOp('t', 'a', 'mkdir', { path: 'x', recursive: true });
+    await core.agentOp('t', 'a', 'mkdir', { path: 'x', recursive: true });
     expect(seen).toEqual([{ path: 'x', recursive: true }]);
-    expect(await code(core.fileOp('t', 'b', 'exists', { path: 'x' }))).toBe('SANDBOX_NOT_FOUND');
+    expect(await code(core.agentOp('t', 'b', 'exists', { path: 'x' }))).toBe('SANDBOX_NOT_FOUND');
   });
 
   it('merges sandbox env under per-call env', async () => {

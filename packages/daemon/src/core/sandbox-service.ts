@@ -287,8 +287,8 @@ export class SandboxService {
     return backend.readConsole ? backend.readConsole(this.specOf(rec)) : '';
   }
 
-  /** A file operation, passed to the sandbox's agent as validated. */
-  async fileOp<K extends Exclude<AgentOpName, 'exec'>>(
+  /** An agent operation (files, processes, sessions), passed to the sandbox's agent as validated. */
+  async agentOp<K extends Exclude<AgentOpName, 'exec'>>(
     tenant: string,
     id: string,
     op: K,
