@@ -72,6 +72,10 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon>
       if (ev?.['event'] === 'listening') resolve(String(ev['url']));
     });
     child.once('exit', (code) => reject(new Error(`daemon exited ${code}: ${log.join('')}`)));
+  }).catch((err: unknown) => {
+    // A daemon that never came up leaves no data directory behind (unless the caller gave it).
+    if (!opts.dataDir) removeDataDir(dataDir);
+    throw err;
   });
   const stop = async () => {
     if (child.exitCode !== null) return;
