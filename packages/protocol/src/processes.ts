@@ -37,7 +37,8 @@ export const PROCESS_STATUSES = ['running', 'completed', 'failed', 'killed', 'er
 export const processStatusSchema = literal(...PROCESS_STATUSES);
 export type ProcessStatus = Infer<typeof processStatusSchema>;
 
-export const signalSchema = literal(
+/** The signals a caller may send to a process tree. */
+export const PROCESS_SIGNALS = [
   'SIGTERM',
   'SIGKILL',
   'SIGINT',
@@ -45,7 +46,9 @@ export const signalSchema = literal(
   'SIGQUIT',
   'SIGUSR1',
   'SIGUSR2',
-);
+] as const;
+
+export const signalSchema = literal(...PROCESS_SIGNALS);
 export type ProcessSignal = Infer<typeof signalSchema>;
 
 export const startProcessRequestSchema = object({

@@ -25,6 +25,8 @@ export {
 export type { PaddockErrorInit } from './errors.js';
 export { ConnectionError, RequestTimeoutError, MissingApiKeyError } from './client-errors.js';
 export { shellQuote } from './shell.js';
+/** The signals `kill` accepts. */
+export { PROCESS_SIGNALS } from '@paddock/protocol';
 export { parseSSEStream } from './sse.js';
 export { Process } from './process.js';
 export type { StartProcessOptions, WaitForPortOptions } from './process.js';

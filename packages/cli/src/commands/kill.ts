@@ -1,18 +1,10 @@
 /** `paddock kill <id> <processId>|--all`: kill background process trees. */
-import { getSandbox, type ProcessSignal } from '@paddock/sdk';
+import { PROCESS_SIGNALS, getSandbox, type ProcessSignal } from '@paddock/sdk';
 import { globalsFrom, parseStrict, type Globals } from '../args.js';
 import { connect } from '../client.js';
 import { UsageError, type Command } from '../command.js';
 
-const SIGNALS: readonly ProcessSignal[] = [
-  'SIGTERM',
-  'SIGKILL',
-  'SIGINT',
-  'SIGHUP',
-  'SIGQUIT',
-  'SIGUSR1',
-  'SIGUSR2',
-];
+const SIGNALS: readonly ProcessSignal[] = PROCESS_SIGNALS;
 
 export interface KillArgs {
   id: string;
