@@ -2,7 +2,20 @@
 /** Entry point: find the verb, run its command, and turn the outcome into the exit code. */
 import { splitVerb, wantsHelp } from './args.js';
 import { UsageError, type Command } from './command.js';
-import { cp, create, exec, kill, logs, ls, ps, rm, serve, setup, shell } from './commands/index.js';
+import {
+  cp,
+  create,
+  exec,
+  keys,
+  kill,
+  logs,
+  ls,
+  ps,
+  rm,
+  serve,
+  setup,
+  shell,
+} from './commands/index.js';
 import { generalHelp } from './help.js';
 import { reportError } from './report.js';
 import { cliVersion } from './version.js';
@@ -17,6 +30,7 @@ const COMMANDS: readonly Command[] = [
   logs,
   kill,
   rm,
+  keys,
   setup,
   serve,
 ];

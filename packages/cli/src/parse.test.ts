@@ -3,6 +3,7 @@ import { parseEnvPairs, parseIntFlag, splitVerb, wantsHelp } from './args.js';
 import { UsageError } from './command.js';
 import { parseCreateArgs } from './commands/create.js';
 import { parseCpArgs } from './commands/cp.js';
+import { parseKeysArgs } from './commands/keys.js';
 import { exitCodeOf, parseExecArgs } from './commands/exec.js';
 import { parseLsArgs } from './commands/ls.js';
 import { parseRmArgs } from './commands/rm.js';
@@ -176,5 +177,30 @@ describe('parseCpArgs', () => {
     expect(() => parseCpArgs(['a', 'b'])).toThrow('exactly one of source and destination');
     expect(() => parseCpArgs(['x:a', 'y:b'])).toThrow('exactly one of source and destination');
     expect(() => parseCpArgs(['a'])).toThrow('cp needs a source and a destination');
+  });
+});
+
+describe('parseKeysArgs', () => {
+  it('builds create, ls and revoke', () => {
+    expect(
+      parseKeysArgs([
+        'create',
+        '--tenant',
+        't1',
+        '--scope',
+        'read',
+        '--scope',
+        'exec',
+        '--expires-in',
+        '3600',
+      ]),
+    ).toMatchObject({
+      verb: 'create',
+      request: { tenant: 't1', scopes: ['read', 'exec'], expiresInSeconds: 3600 },
+    });
+    expect(parseKeysArgs(['ls'])).toMatchObject({ verb: 'ls' });
+    expect(parseKeysArgs(['revoke', 'ab12'])).toMatchObject({ verb: 'revoke', id: 'ab12' });
+    expect(() => parseKeysArgs(['create', '--scope', 'root'])).toThrow('--scope must be one of');
+    expect(() => parseKeysArgs(['drop'])).toThrow('usage: paddock keys');
   });
 });

@@ -10,6 +10,7 @@ import { agentExecStream } from './agent-link/stream.js';
 import { createApiServer } from './api/server.js';
 import { metaRoutes } from './api/meta.js';
 import { sandboxRoutes } from './api/sandboxes.js';
+import { keyRoutes } from './api/keys.js';
 import { sessionRoutes } from './api/sessions.js';
 import { processRoutes } from './api/processes.js';
 import { fileStreamRoutes } from './api/file-streams.js';
@@ -86,6 +87,7 @@ export async function startDaemon(
     ...fileStreamRoutes(core),
     ...ptyRoutes(core),
     ...watchRoutes(core),
+    ...keyRoutes(keys),
   ];
   const server = createApiServer({
     routes: [...metaRoutes(VERSION, selection, api), ...api],
@@ -117,7 +119,15 @@ async function bootstrapKey(
 ): Promise<void> {
   if (keys.count() > 0) return;
   const { id, key } = newApiKey();
-  keys.add(id, hashKey(key), 'default', new Date().toISOString());
+  keys.add({
+    id,
+    hash: hashKey(key),
+    tenant: 'default',
+    name: 'bootstrap admin',
+    scopes: ['admin'],
+    createdAt: new Date().toISOString(),
+    expiresAt: undefined,
+  });
   const file = join(config.dataDir, 'api-key');
   await writeFile(file, `${key}\n`, { mode: 0o600 });
   announce(JSON.stringify({ event: 'api-key-created', apiKey: key, file }));

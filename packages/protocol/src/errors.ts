@@ -17,6 +17,11 @@ export const ERRORS = {
     status: 401,
     hint: 'Pass a valid API key as "Authorization: Bearer <key>" (the SDK and CLI read PADDOCK_API_KEY).',
   },
+  FORBIDDEN: {
+    status: 403,
+    hint: 'Use a key with the scope this call needs (`paddock keys create --scope …` with an admin key).',
+  },
+  KEY_NOT_FOUND: { status: 404, hint: 'List the keys with `paddock keys ls` (admin key).' },
   ROUTE_NOT_FOUND: { status: 404, hint: 'See /v1/openapi.json for the routes this daemon serves.' },
   METHOD_NOT_ALLOWED: { status: 405, hint: 'See /v1/openapi.json for the methods of this route.' },
   UPGRADE_REQUIRED: {

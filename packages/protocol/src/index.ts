@@ -8,3 +8,4 @@ export * from './processes.js';
 export * from './sessions.js';
 export * from './watch.js';
 export * from './pty.js';
+export * from './keys.js';

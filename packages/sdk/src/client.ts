@@ -2,7 +2,15 @@
  * The client for one Paddock daemon: sandbox management calls, plus the request helper the
  * Sandbox handle uses for its own routes.
  */
-import { DEFAULT_DAEMON_PORT, type SandboxInfo, type SandboxList } from '@paddock/protocol';
+import {
+  DEFAULT_DAEMON_PORT,
+  type CreateKeyRequest,
+  type CreatedKey,
+  type KeyInfo,
+  type KeyList,
+  type SandboxInfo,
+  type SandboxList,
+} from '@paddock/protocol';
 import { MissingApiKeyError } from './client-errors.js';
 import type { CreateSandboxRequest } from './types.js';
 import { Transport, type HttpMethod, type RequestOptions } from './transport.js';
@@ -134,6 +142,36 @@ export class Paddock {
    */
   getSandboxInfo(id: string): Promise<SandboxInfo> {
     return this.request<SandboxInfo>('GET', sandboxPath(id));
+  }
+
+  /**
+   * Create an API key (needs an admin key). The key is in this reply only; keep it.
+   *
+   * @example
+   * const { key } = await admin.createKey({ tenant: 'team-a', scopes: ['read'] });
+   */
+  createKey(request: CreateKeyRequest = {}): Promise<CreatedKey> {
+    return this.request<CreatedKey>('POST', '/v1/keys', { body: request });
+  }
+
+  /**
+   * Every API key's id, tenant, scopes and state (needs an admin key); never the keys.
+   *
+   * @example
+   * const keys = await admin.listKeys();
+   */
+  async listKeys(): Promise<KeyInfo[]> {
+    return (await this.request<KeyList>('GET', '/v1/keys')).keys;
+  }
+
+  /**
+   * Revoke an API key (needs an admin key); it stops working at once.
+   *
+   * @example
+   * await admin.revokeKey(info.id);
+   */
+  revokeKey(id: string): Promise<KeyInfo> {
+    return this.request<KeyInfo>('DELETE', `/v1/keys/${encodeURIComponent(id)}`);
   }
 
   /**

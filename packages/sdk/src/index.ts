@@ -39,6 +39,10 @@ export type {
   WriteFileRequest,
 } from './types.js';
 export type {
+  CreateKeyRequest,
+  CreatedKey,
+  KeyInfo,
+  KeyScope,
   Encoding,
   ErrorBody,
   ErrorCode,

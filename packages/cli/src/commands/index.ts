@@ -9,3 +9,4 @@ export { ps } from './ps.js';
 export { kill } from './kill.js';
 export { cp } from './cp.js';
 export { shell } from './shell.js';
+export { keys } from './keys.js';

@@ -13,6 +13,7 @@ import {
   MAX_PTY_FRAME_BYTES,
   PTY_KEY_PROTOCOL_PREFIX,
   PaddockError,
+  scopeAllows,
   parse,
   parsePtyAttach,
   sandboxIdSchema,
@@ -104,6 +105,13 @@ function tenantOf(keys: KeyStore, req: IncomingMessage): string {
   if (!key) {
     const why = header ? 'The API key is not valid' : 'No API key was sent';
     throw new PaddockError('UNAUTHORIZED', why);
+  }
+  // A terminal runs commands.
+  if (!scopeAllows(key.scopes, 'exec')) {
+    throw new PaddockError(
+      'FORBIDDEN',
+      `This key's scopes (${key.scopes.join(', ')}) do not include 'exec'`,
+    );
   }
   return key.tenant;
 }

@@ -3,7 +3,7 @@
  * the validated request into one core call. The same table drives dispatch and the OpenAPI doc.
  */
 import type { Readable } from 'node:stream';
-import type { Schema } from '@paddock/protocol';
+import type { KeyScope, Schema } from '@paddock/protocol';
 
 export interface RequestContext<B> {
   tenant: string;
@@ -33,6 +33,8 @@ export interface Route<B = unknown> {
   stream?: 'sse' | 'bytes';
   /** The body is raw bytes handed to the handler unread (`ctx.raw`), not JSON. */
   rawBody?: boolean;
+  /** The key scope the route needs; when absent, see requiredScope. */
+  scope?: KeyScope;
   status?: number;
   handle(ctx: RequestContext<B>): unknown;
 }
@@ -81,4 +83,14 @@ function matchPath(template: string, path: string): Record<string, string> | und
     } else if (seg !== val) return undefined;
   }
   return params;
+}
+
+/**
+ * The scope a route needs: its own, else reading for GET, `files` for file writes and anything
+ * else (commands, processes, sessions, create and destroy) `exec`.
+ */
+export function requiredScope(r: Route): KeyScope {
+  if (r.scope) return r.scope;
+  if (r.method === 'GET') return 'read';
+  return r.path.includes('/files/') ? 'files' : 'exec';
 }

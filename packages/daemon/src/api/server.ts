@@ -5,13 +5,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { PaddockError, parse, sandboxIdSchema } from '@paddock/protocol';
+import { PaddockError, parse, sandboxIdSchema, scopeAllows } from '@paddock/protocol';
 import { authenticate } from '../auth/api-keys.js';
 import type { Logger } from '../log.js';
 import type { KeyStore } from '../store/keys.js';
 import { readJsonBody, sendJson } from './body.js';
 import { sendSse } from './sse.js';
-import { matchRoute, type Match, type Route } from './route.js';
+import { matchRoute, requiredScope, type Match, type Route } from './route.js';
 
 export interface ApiServerDeps {
   routes: readonly Route[];
@@ -81,8 +81,17 @@ function tenantOf(deps: ApiServerDeps, route: Route, req: IncomingMessage): stri
   if (!route.auth) return '';
   const key = authenticate(deps.keys, req.headers.authorization);
   if (!key) {
-    const why = req.headers.authorization ? 'The API key is not valid' : 'No API key was sent';
+    const why = req.headers.authorization
+      ? 'The API key is not valid (unknown, revoked or expired)'
+      : 'No API key was sent';
     throw new PaddockError('UNAUTHORIZED', why);
+  }
+  const needed = requiredScope(route);
+  if (!scopeAllows(key.scopes, needed)) {
+    throw new PaddockError(
+      'FORBIDDEN',
+      `This key's scopes (${key.scopes.join(', ')}) do not include '${needed}'`,
+    );
   }
   return key.tenant;
 }

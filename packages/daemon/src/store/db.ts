@@ -27,6 +27,11 @@ const MIGRATIONS = [
      created_at TEXT NOT NULL,
      PRIMARY KEY (tenant, id)
    );`,
+  // Keys gain a name, scopes, an expiry and revocation; keys made before are admins.
+  `ALTER TABLE api_keys ADD COLUMN name TEXT;
+   ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT '["admin"]';
+   ALTER TABLE api_keys ADD COLUMN expires_at TEXT;
+   ALTER TABLE api_keys ADD COLUMN revoked_at TEXT;`,
 ];
 
 export function openDb(file: string): Db {
