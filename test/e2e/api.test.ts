@@ -93,3 +93,41 @@ describe('HTTP API', () => {
     expect(Object.keys(doc.paths)).toContain('/v1/sandboxes/{id}/files/write');
   });
 });
+
+describe('rate limits', () => {
+  let daemon: TestDaemon;
+  beforeAll(async () => {
+    daemon = await startDaemon({ subnet: '10.223.0.0/16', env: { PADDOCK_RATE_LIMIT: '1/3' } });
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+    if (daemon) removeDataDir(daemon.dataDir);
+  });
+
+  it("answers 429 RATE_LIMITED with Retry-After past a key's burst; other keys go on", async () => {
+    const list = (key: string) =>
+      fetch(`${daemon.url}/v1/sandboxes`, { headers: { authorization: `Bearer ${key}` } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await list(daemon.apiKey)).status);
+    expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+    const limited = await list(daemon.apiKey);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(((await limited.json()) as { code: string }).code).toBe('RATE_LIMITED');
+    const other = await fetch(`${daemon.url}/v1/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${daemon.apiKey}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(other.status).toBe(429);
+    await new Promise((r) => setTimeout(r, 2100));
+    const created = await fetch(`${daemon.url}/v1/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${daemon.apiKey}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(created.status).toBe(201);
+    const { key } = (await created.json()) as { key: string };
+    expect((await list(key)).status).toBe(200);
+  });
+});

@@ -51,7 +51,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon>
     '127.0.0.1:0',
   ];
   args.push('--subnet', opts.subnet ?? '10.214.0.0/16', '--backend', opts.backend ?? 'jail');
-  const env = { ...process.env, ...opts.env };
+  // Tests make requests in quick loops; the rate-limit test sets its own low limit.
+  const env = { ...process.env, PADDOCK_RATE_LIMIT: '1000/5000', ...opts.env };
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const log: string[] = [];
   // The daemon log is kept as an artefact of the run (never holds secrets: it redacts keys).

@@ -17,6 +17,7 @@ import { fileStreamRoutes } from './api/file-streams.js';
 import { ptyRoutes, ptyUpgrade } from './api/pty.js';
 import { watchRoutes } from './api/watch.js';
 import { hashKey, newApiKey } from './auth/api-keys.js';
+import { RateLimiter } from './auth/rate-limit.js';
 import { selectBackend } from './backends/select.js';
 import type { DaemonConfig } from './config.js';
 import { SandboxService } from './core/sandbox-service.js';
@@ -95,6 +96,7 @@ export async function startDaemon(
     log,
     maxBodyBytes: config.maxBodyBytes,
     heartbeatMs: config.heartbeatMs,
+    rateLimiter: new RateLimiter(config.rateLimit),
     onUpgrade: ptyUpgrade({ core, keys, log }),
   });
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));

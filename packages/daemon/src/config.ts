@@ -23,6 +23,8 @@ export interface DaemonConfig {
   heartbeatMs: number;
   /** Output kept per stream of a command when the call does not say (`outputLimit`). */
   outputLimitBytes: number;
+  /** Per-key requests per second and burst (PADDOCK_RATE_LIMIT="perSecond/burst"). */
+  rateLimit: { perSecond: number; burst: number };
   defaults: Limits;
 }
 
@@ -55,6 +57,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): DaemonConfig {
       pick('max-body-bytes', 'PADDOCK_MAX_BODY_BYTES', String(64 * 1024 * 1024)),
     ),
     heartbeatMs: Number(env['PADDOCK_SSE_HEARTBEAT_MS'] ?? 15_000),
+    rateLimit: parseRate(pick('rate-limit', 'PADDOCK_RATE_LIMIT', '50/200')),
     outputLimitBytes: Number(
       pick('output-limit-bytes', 'PADDOCK_OUTPUT_LIMIT_BYTES', String(DEFAULT_OUTPUT_LIMIT_BYTES)),
     ),
@@ -74,4 +77,12 @@ function splitListen(listen: string): [string, number] {
 /** The agent bundle built beside this package in the workspace. */
 function defaultAgentBundle(): string {
   return fileURLToPath(new URL('../../agent/dist/agent.mjs', import.meta.url));
+}
+
+function parseRate(text: string): { perSecond: number; burst: number } {
+  const [perSecond, burst] = text.split('/').map(Number);
+  if (!perSecond || !burst || perSecond <= 0 || burst < 1) {
+    throw new Error(`--rate-limit ${text}: expected requestsPerSecond/burst, e.g. 50/200`);
+  }
+  return { perSecond, burst };
 }

@@ -16,6 +16,7 @@ const USAGE = `usage: paddockd <serve|setup> [options]
   --subnet CIDR      sandbox addresses (PADDOCK_SUBNET, default 10.213.0.0/16)
   --mirror URL       Debian mirror for the image (PADDOCK_DEBIAN_MIRROR)
   --output-limit-bytes N  output kept per command stream by default (16 MiB)
+  --rate-limit R/B   per-key requests per second and burst (PADDOCK_RATE_LIMIT, default 50/200)
 `;
 
 const OPTIONS = {
@@ -28,6 +29,7 @@ const OPTIONS = {
   'agent-bundle': { type: 'string' },
   'max-body-bytes': { type: 'string' },
   'output-limit-bytes': { type: 'string' },
+  'rate-limit': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

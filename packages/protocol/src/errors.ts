@@ -40,6 +40,11 @@ export const ERRORS = {
     status: 409,
     hint: 'Wait for the sandbox to be running, or destroy and create it again.',
   },
+  RATE_LIMITED: {
+    status: 429,
+    hint: 'Slow down: retry after the Retry-After header says; the limit is per API key.',
+    retryable: true,
+  },
   PAYLOAD_TOO_LARGE: { status: 413, hint: 'Send a smaller body, or split the content.' },
   COMMAND_TIMEOUT: {
     status: 408,

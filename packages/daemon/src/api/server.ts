@@ -7,6 +7,7 @@ import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PaddockError, parse, sandboxIdSchema, scopeAllows } from '@paddock/protocol';
 import { authenticate } from '../auth/api-keys.js';
+import type { RateLimiter } from '../auth/rate-limit.js';
 import type { Logger } from '../log.js';
 import type { KeyStore } from '../store/keys.js';
 import { readJsonBody, sendJson } from './body.js';
@@ -22,6 +23,8 @@ export interface ApiServerDeps {
   heartbeatMs: number;
   /** WebSocket routes (the terminal); without it, Node drops upgrade requests. */
   onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** Per-key request limits; none when undefined. */
+  rateLimiter?: RateLimiter;
 }
 
 export function createApiServer(deps: ApiServerDeps): Server {
@@ -86,6 +89,10 @@ function tenantOf(deps: ApiServerDeps, route: Route, req: IncomingMessage): stri
       : 'No API key was sent';
     throw new PaddockError('UNAUTHORIZED', why);
   }
+  const wait = deps.rateLimiter?.take(key.id) ?? 0;
+  if (wait > 0) {
+    throw new PaddockError('RATE_LIMITED', `Too many requests with this key`, { retryAfter: wait });
+  }
   const needed = requiredScope(route);
   if (!scopeAllows(key.scopes, needed)) {
     throw new PaddockError(
@@ -122,6 +129,10 @@ function sendError(log: Logger, req: IncomingMessage, res: ServerResponse, err: 
   if (res.headersSent) {
     res.destroy();
     return;
+  }
+  const retryAfter = error.details?.['retryAfter'];
+  if (error.code === 'RATE_LIMITED' && typeof retryAfter === 'number') {
+    res.setHeader('retry-after', String(retryAfter));
   }
   if (error.code === 'PAYLOAD_TOO_LARGE') {
     // The rest of the body is not read; close rather than drain it.
