@@ -82,6 +82,18 @@ describe('tenancy and keys', () => {
     expect(codeOf(await a.listKeys().catch((e: unknown) => e))).toBe('FORBIDDEN');
   });
 
+  it('never writes env values or keys to the daemon log', async () => {
+    const secret = `s3cr3t-${Date.now()}`;
+    const sb = getSandbox(a, 'secrets', { env: { TOKEN: secret } });
+    expect((await sb.exec('echo -n "$TOKEN" | wc -c')).stdout.trim()).toBe(String(secret.length));
+    await sb.setEnvVars({ OTHER: secret });
+    await sb.exec('true', { env: { THIRD: secret } });
+    await sb.destroy();
+    const log = daemon.log.join('');
+    expect(log).not.toContain(secret);
+    expect(log).not.toMatch(/paddock_[A-Za-z0-9_-]{20,}/);
+  });
+
   it('stops a revoked key at once and lists keys without their secrets', async () => {
     expect((await b.listSandboxes()).length).toBe(0);
     const revoked = await admin.revokeKey(bKeyId);
