@@ -8,7 +8,13 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { PaddockError, parse, pathSchema, type WriteFileResult } from '@paddock/protocol';
+import {
+  PaddockError,
+  parse,
+  pathSchema,
+  type WriteFileResult,
+  validOrThrow,
+} from '@paddock/protocol';
 import { fsError } from './fs-errors.js';
 import { followLinks, keepAttributes, makeParents, statOrUndefined, tempNameFor } from './files.js';
 import { resolveInWorkspace } from './paths.js';
@@ -18,12 +24,7 @@ const ignore = (): void => {};
 /** The `path` query parameter, validated like every other path. */
 export function queryPath(req: IncomingMessage): string {
   const raw = new URL(req.url ?? '/', 'http://agent').searchParams.get('path');
-  const r = parse(pathSchema, raw, 'query.path');
-  if (!r.ok)
-    throw new PaddockError('VALIDATION_FAILED', `${r.issue.path} ${r.issue.message}`, {
-      field: r.issue.path,
-    });
-  return r.value;
+  return validOrThrow(parse(pathSchema, raw, 'query.path'));
 }
 
 export async function writeFromStream(

@@ -3,7 +3,7 @@
  * error, is a JSON document with an exact Content-Length.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PaddockError, parse, type Schema } from '@paddock/protocol';
+import { PaddockError, parse, type Schema, validOrThrow } from '@paddock/protocol';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -66,10 +66,7 @@ export function decodeJson(body: Buffer): unknown {
 
 /** Validates a decoded body against a protocol schema; the message names the offending field. */
 export function validate<T>(schema: Schema<T>, body: unknown): T {
-  const r = parse(schema, body, 'body');
-  if (r.ok) return r.value;
-  const { path, message } = r.issue;
-  throw new PaddockError('VALIDATION_FAILED', `${path} ${message}`, { field: path });
+  return validOrThrow(parse(schema, body, 'body'));
 }
 
 /** Reads, decodes and validates a JSON request body in one step. */

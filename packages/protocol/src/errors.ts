@@ -3,6 +3,8 @@
  * API answers with, and a hint that names the fix. A retired code is never reused.
  */
 
+import type { Parsed } from './schema.js';
+
 interface ErrorSpec {
   readonly status: number;
   /** What the caller can do about it; appended to messages that do not already say. */
@@ -169,6 +171,13 @@ export class PaddockError extends Error {
     if (this.details) body.details = this.details;
     return body;
   }
+}
+
+/** A parse result's value, or VALIDATION_FAILED naming the field (every boundary's answer). */
+export function validOrThrow<T>(r: Parsed<T>): T {
+  if (r.ok) return r.value;
+  const { path, message } = r.issue;
+  throw new PaddockError('VALIDATION_FAILED', `${path} ${message}`, { field: path });
 }
 
 /** A message followed by the registry's hint, so every error names its fix. */

@@ -1,6 +1,7 @@
 export { Paddock } from './client.js';
 export type { PaddockOptions, HealthInfo, DeleteSandboxResult } from './client.js';
 export { getSandbox, Sandbox } from './sandbox.js';
+export type { ListFilesOptions } from './list-request.js';
 export { ExecutionSession } from './session.js';
 export type { SessionOptions, SessionExecOptions, EnvVars } from './session.js';
 export type { SandboxOptions, ExecOptions, FileOptions } from './sandbox.js';

@@ -2,6 +2,7 @@
  * A handle on one sandbox by id. The sandbox is created on first use and re-created once if it
  * was destroyed behind the handle's back, so callers never manage its existence by hand.
  */
+import { listFilesBody, type ListFilesOptions } from './list-request.js';
 import type {
   ExecEvent,
   ExecResult,
@@ -261,16 +262,8 @@ export class Sandbox implements AsyncDisposable {
    * @example
    * const { files } = await sandbox.listFiles('/workspace', { recursive: true });
    */
-  listFiles(
-    path: string,
-    options: { recursive?: boolean; includeHidden?: boolean; signal?: AbortSignal } = {},
-  ): Promise<ListFilesResult> {
-    const body = {
-      path,
-      recursive: options.recursive === true,
-      includeHidden: options.includeHidden === true,
-    };
-    return this.#file('/files/list', body, options.signal);
+  listFiles(path: string, options: ListFilesOptions = {}): Promise<ListFilesResult> {
+    return this.#file('/files/list', listFilesBody(path, options), options.signal);
   }
 
   /**

@@ -3,6 +3,7 @@
  * its `exec` calls; calls of one session run one at a time, sessions run in parallel; all share
  * the sandbox's files, processes and network. Relative file paths start at the session's cwd.
  */
+import { listFilesBody, type ListFilesOptions } from './list-request.js';
 import type {
   ExecResult,
   ExistsResult,
@@ -196,16 +197,8 @@ export class ExecutionSession {
    * @example
    * const { files } = await session.listFiles('.');
    */
-  listFiles(
-    path: string,
-    options: { recursive?: boolean; includeHidden?: boolean; signal?: AbortSignal } = {},
-  ): Promise<ListFilesResult> {
-    const body = {
-      path,
-      recursive: options.recursive === true,
-      includeHidden: options.includeHidden === true,
-    };
-    return this.#file('/files/list', body, options.signal);
+  listFiles(path: string, options: ListFilesOptions = {}): Promise<ListFilesResult> {
+    return this.#file('/files/list', listFilesBody(path, options), options.signal);
   }
 
   /**

@@ -20,6 +20,7 @@ import {
   ptyClientControlSchema,
   type PtyAttach,
   type PtyFrame,
+  validOrThrow,
 } from '@paddock/protocol';
 import { describe, log } from '../log.js';
 import type { SessionContext } from '../sessions/registry.js';
@@ -64,9 +65,7 @@ function checkRequest(
   if (req.method !== 'POST') {
     throw new PaddockError('METHOD_NOT_ALLOWED', `${AGENT_PTY_ROUTE} accepts POST only`);
   }
-  const r = parsePtyAttach((name) => url.searchParams.get(name));
-  if (!r.ok) throw new PaddockError('VALIDATION_FAILED', `${r.issue.path} ${r.issue.message}`);
-  return r.value;
+  return validOrThrow(parsePtyAttach((name) => url.searchParams.get(name)));
 }
 
 function refuse(socket: Duplex, err: unknown): void {

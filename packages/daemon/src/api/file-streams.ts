@@ -1,16 +1,10 @@
 /** Raw file streams: bytes in and out of a sandbox without a size cap, path in `?path=`. */
-import { PaddockError, parse, pathSchema, writeFileResultSchema } from '@paddock/protocol';
+import { parse, pathSchema, writeFileResultSchema, validOrThrow } from '@paddock/protocol';
 import type { SandboxService } from '../core/sandbox-service.js';
 import { route, type Route } from './route.js';
 
 function queryPath(query: URLSearchParams): string {
-  const r = parse(pathSchema, query.get('path'), 'query.path');
-  if (!r.ok) {
-    throw new PaddockError('VALIDATION_FAILED', `${r.issue.path} ${r.issue.message}`, {
-      field: r.issue.path,
-    });
-  }
-  return r.value;
+  return validOrThrow(parse(pathSchema, query.get('path'), 'query.path'));
 }
 
 export function fileStreamRoutes(core: SandboxService): Route[] {

@@ -7,15 +7,14 @@ import {
   keyInfoSchema,
   keyListSchema,
   parse,
+  validOrThrow,
 } from '@paddock/protocol';
 import { createKey } from '../auth/api-keys.js';
 import type { KeyStore } from '../store/keys.js';
 import { route, type Route } from './route.js';
 
 function keyIdOf(params: Record<string, string>): string {
-  const r = parse(keyIdSchema, params['keyId'], 'path.keyId');
-  if (!r.ok) throw new PaddockError('VALIDATION_FAILED', `${r.issue.path} ${r.issue.message}`);
-  return r.value;
+  return validOrThrow(parse(keyIdSchema, params['keyId'], 'path.keyId'));
 }
 
 export function keyRoutes(keys: KeyStore): Route[] {

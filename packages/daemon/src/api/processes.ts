@@ -3,7 +3,6 @@
  * then pass the operation to the sandbox's agent, which keeps the process table.
  */
 import {
-  PaddockError,
   killAllResultSchema,
   killBodySchema,
   parse,
@@ -15,6 +14,7 @@ import {
   startProcessRequestSchema,
   waitForPortBodySchema,
   waitForPortResultSchema,
+  validOrThrow,
 } from '@paddock/protocol';
 import type { SandboxService } from '../core/sandbox-service.js';
 import { route, type Route } from './route.js';
@@ -24,9 +24,8 @@ const one = `${base}/{processId}`;
 
 /** The path's process id, checked like any field (only `{id}` is checked by the server). */
 function ids(params: Record<string, string>): { id: string; processId: string } {
-  const r = parse(processIdSchema, params['processId'], 'path.processId');
-  if (!r.ok) throw new PaddockError('VALIDATION_FAILED', `${r.issue.path} ${r.issue.message}`);
-  return { id: params['id'] as string, processId: r.value };
+  const processId = validOrThrow(parse(processIdSchema, params['processId'], 'path.processId'));
+  return { id: params['id'] as string, processId };
 }
 
 export function processRoutes(core: SandboxService): Route[] {

@@ -18,6 +18,7 @@ import {
   parsePtyAttach,
   sandboxIdSchema,
   type PtyAttach,
+  validOrThrow,
 } from '@paddock/protocol';
 import { authenticate } from '../auth/api-keys.js';
 import type { SandboxService } from '../core/sandbox-service.js';
@@ -88,8 +89,8 @@ async function open(deps: PtyUpgradeDeps, req: IncomingMessage) {
     throw new PaddockError('ROUTE_NOT_FOUND', `No WebSocket route ${req.method} ${url.pathname}`);
   }
   const tenant = tenantOf(deps.keys, req);
-  const id = check(parse(sandboxIdSchema, decodeURIComponent(m[1] as string), 'path.id'));
-  const attach: PtyAttach = check(parsePtyAttach((n) => url.searchParams.get(n)));
+  const id = validOrThrow(parse(sandboxIdSchema, decodeURIComponent(m[1] as string), 'path.id'));
+  const attach: PtyAttach = validOrThrow(parsePtyAttach((n) => url.searchParams.get(n)));
   checkHandshake(req);
   const agent = await deps.core.openPty(tenant, id, attach);
   return { tenant, id, agent };
@@ -126,13 +127,6 @@ function checkHandshake(req: IncomingMessage): void {
     /^[+/0-9A-Za-z]{22}==$/.test(key);
   if (!ok)
     throw new PaddockError('UPGRADE_REQUIRED', 'Not a valid WebSocket (version 13) handshake');
-}
-
-function check<T>(
-  r: { ok: true; value: T } | { ok: false; issue: { path: string; message: string } },
-): T {
-  if (!r.ok) throw new PaddockError('VALIDATION_FAILED', `${r.issue.path} ${r.issue.message}`);
-  return r.value;
 }
 
 function refuse(log: Logger, socket: Duplex, err: unknown): void {

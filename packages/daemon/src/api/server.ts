@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { PaddockError, parse, sandboxIdSchema, scopeAllows } from '@paddock/protocol';
+import { PaddockError, parse, sandboxIdSchema, scopeAllows, validOrThrow } from '@paddock/protocol';
 import { authenticate } from '../auth/api-keys.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
 import type { Logger } from '../log.js';
@@ -106,20 +106,13 @@ function tenantOf(deps: ApiServerDeps, route: Route, req: IncomingMessage): stri
 function checkParams(match: Match): void {
   const id = match.params['id'];
   if (id === undefined) return;
-  const r = parse(sandboxIdSchema, id, 'path.id');
-  if (!r.ok) throw new PaddockError('VALIDATION_FAILED', `${r.issue.path} ${r.issue.message}`);
+  validOrThrow(parse(sandboxIdSchema, id, 'path.id'));
 }
 
 async function readBody(deps: ApiServerDeps, route: Route, req: IncomingMessage): Promise<unknown> {
   if (!route.body) return undefined;
   const raw = await readJsonBody(req, deps.maxBodyBytes);
-  const r = parse(route.body, raw, 'body');
-  if (!r.ok) {
-    throw new PaddockError('VALIDATION_FAILED', `${r.issue.path} ${r.issue.message}`, {
-      field: r.issue.path,
-    });
-  }
-  return r.value;
+  return validOrThrow(parse(route.body, raw, 'body'));
 }
 
 function sendError(log: Logger, req: IncomingMessage, res: ServerResponse, err: unknown): void {

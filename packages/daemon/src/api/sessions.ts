@@ -3,11 +3,9 @@
  * agent; its file routes resolve relative paths against the session's cwd, then act as the
  * sandbox's own file routes do.
  */
-import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import {
   AGENT_OPS,
-  PaddockError,
   createSessionRequestSchema,
   execRequestSchema,
   execResultSchema,
@@ -20,6 +18,7 @@ import {
   setEnvRequestSchema,
   type AgentRequest,
   type Schema,
+  validOrThrow,
 } from '@paddock/protocol';
 import type { SandboxService } from '../core/sandbox-service.js';
 import { route, type RequestContext, type Route } from './route.js';
@@ -31,9 +30,7 @@ type Ctx = RequestContext<unknown>;
 const sandboxOf = (ctx: Ctx): string => ctx.params['id'] as string;
 
 function sessionOf(ctx: Ctx): string {
-  const r = parse(sessionIdSchema, ctx.params['sessionId'], 'path.sessionId');
-  if (!r.ok) throw new PaddockError('VALIDATION_FAILED', `${r.issue.path} ${r.issue.message}`);
-  return r.value;
+  return validOrThrow(parse(sessionIdSchema, ctx.params['sessionId'], 'path.sessionId'));
 }
 
 export function sessionRoutes(core: SandboxService): Route[] {
@@ -68,14 +65,8 @@ function lifecycleRoutes(core: SandboxService): Route[] {
       body: createSessionRequestSchema,
       reply: sessionInfoSchema,
       status: 201,
-      handle: ({ tenant, params, body }) => {
-        const id = params['id'] as string;
-        // The sandbox's env first, the session's own over it.
-        const env = { ...core.sandboxEnv(tenant, id), ...body.env };
-        const sessionId = body.id ?? `session-${randomBytes(4).toString('hex')}`;
-        const req = { id: sessionId, env, ...(body.cwd === undefined ? {} : { cwd: body.cwd }) };
-        return core.agentOp(tenant, id, 'createSession', req);
-      },
+      handle: ({ tenant, params, body }) =>
+        core.createSession(tenant, params['id'] as string, body),
     }),
     route({
       method: 'GET',

@@ -14,6 +14,8 @@ import {
   type AgentRequest,
   type BackendName,
   type CreateSandboxRequest,
+  type CreateSessionRequest,
+  type SessionInfo,
   type ExecEvent,
   type WriteFileResult,
   type ExecRequest,
@@ -319,9 +321,13 @@ export class SandboxService {
     return names;
   }
 
-  /** The sandbox-level env, which a new session starts from. */
-  sandboxEnv(tenant: string, id: string): Record<string, string> {
-    return { ...this.runnable(tenant, id).env };
+  /** A new session: the sandbox's env first, the session's own over it; an id if none given. */
+  async createSession(tenant: string, id: string, req: CreateSessionRequest): Promise<SessionInfo> {
+    const rec = this.runnable(tenant, id);
+    const sessionId = req.id ?? `session-${randomBytes(4).toString('hex')}`;
+    const body = { id: sessionId, env: { ...rec.env, ...req.env } };
+    const full = req.cwd === undefined ? body : { ...body, cwd: req.cwd };
+    return this.withAgent(rec, (agent) => agent.call('createSession', full));
   }
 
   /**
