@@ -19,6 +19,9 @@ const N = Number(process.env.BENCH_SANDBOXES ?? 10);
 const EXECS = Number(process.env.BENCH_EXECS ?? 50);
 const IMAGE_DIR = process.env.PADDOCK_IMAGE_DIR ?? '/var/lib/paddock/images';
 
+// Moved by PADDOCK_TEST_NET_BASE like the e2e tests' subnets (see test/e2e/harness.ts).
+const SUBNET = `10.${Number(process.env.PADDOCK_TEST_NET_BASE ?? 213) + 9}.0.0/16`;
+
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
@@ -28,7 +31,7 @@ const now = () => process.hrtime.bigint();
 
 async function startDaemon(dataDir) {
   const args = ['packages/daemon/dist/main.js', 'serve', '--data-dir', dataDir];
-  args.push('--image-dir', IMAGE_DIR, '--listen', '127.0.0.1:0', '--subnet', '10.222.0.0/16');
+  args.push('--image-dir', IMAGE_DIR, '--listen', '127.0.0.1:0', '--subnet', SUBNET);
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
   let apiKey = '';
   const url = await new Promise((resolve, reject) => {

@@ -50,14 +50,16 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon>
     '--listen',
     '127.0.0.1:0',
   ];
-  args.push('--subnet', opts.subnet ?? '10.214.0.0/16', '--backend', opts.backend ?? 'jail');
+  args.push('--subnet', testSubnet(opts.subnet ?? '10.214.0.0/16'));
+  args.push('--backend', opts.backend ?? 'jail');
   // Tests make requests in quick loops; the rate-limit test sets its own low limit.
   const env = { ...process.env, PADDOCK_RATE_LIMIT: '1000/5000', ...opts.env };
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const log: string[] = [];
   // The daemon log is kept as an artefact of the run (never holds secrets: it redacts keys).
   mkdirSync(LOG_DIR, { recursive: true });
-  const logFile = createWriteStream(join(LOG_DIR, `daemon-${basename(dataDir)}.log`));
+  // Appended, so a restarted daemon's log follows its predecessor's (hostTraces reads both).
+  const logFile = createWriteStream(logPathOf(dataDir), { flags: 'a' });
   child.stderr?.on('data', (d: Buffer) => {
     log.push(d.toString());
     logFile.write(d);
@@ -95,6 +97,24 @@ function safeJson(line: string): Record<string, unknown> | undefined {
   }
 }
 
+/**
+ * The subnet a test asks for, moved by PADDOCK_TEST_NET_BASE (the second octet that 10.213 maps
+ * to), so test runs in two checkouts on one machine never share sandbox addresses.
+ */
+export function testSubnet(subnet: string): string {
+  const base = Number(process.env['PADDOCK_TEST_NET_BASE'] ?? 213);
+  const m = /^10\.(\d+)\.0\.0\/16$/.exec(subnet);
+  if (!m || base === 213) return subnet;
+  const octet = Number(m[1]) - 213 + base;
+  if (octet < 1 || octet > 254)
+    throw new Error(`PADDOCK_TEST_NET_BASE moves ${subnet} out of 10/8`);
+  return `10.${octet}.0.0/16`;
+}
+
+function logPathOf(dataDir: string): string {
+  return join(LOG_DIR, `daemon-${basename(dataDir)}.log`);
+}
+
 export function removeDataDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -108,7 +128,40 @@ export interface HostTraces {
   sandboxDirs: string[];
 }
 
+/** Every sandbox name a daemon on this data dir has had (its dirs now, earlier, or its log). */
+const namesSeen = new Map<string, Set<string>>();
+
+function daemonSandboxNames(dataDir: string): Set<string> {
+  const names = namesSeen.get(dataDir) ?? new Set<string>();
+  namesSeen.set(dataDir, names);
+  const dir = join(dataDir, 'sandboxes');
+  if (existsSync(dir)) for (const n of readdirSync(dir)) names.add(n);
+  const log = logPathOf(dataDir);
+  if (existsSync(log)) {
+    for (const m of readFileSync(log, 'utf8').matchAll(/"name":"(pdk[0-9a-f]+)"/g)) {
+      names.add(m[1] as string);
+    }
+  }
+  return names;
+}
+
+/**
+ * Host traces of this daemon's sandboxes only (other checkouts may run tests at the same time):
+ * netns, links and cgroups are counted when they carry a name this daemon used.
+ */
 export function hostTraces(dataDir: string): HostTraces {
+  const all = allHostTraces(dataDir);
+  const names = daemonSandboxNames(dataDir);
+  const ours = (n: string) => [...names].some((name) => n.includes(name));
+  return {
+    ...all,
+    netns: all.netns.filter(ours),
+    links: all.links.filter(ours),
+    cgroups: all.cgroups.filter(ours),
+  };
+}
+
+function allHostTraces(dataDir: string): HostTraces {
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((l) => l.split(' ')[4] ?? '')

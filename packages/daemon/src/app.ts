@@ -21,11 +21,11 @@ import { RateLimiter } from './auth/rate-limit.js';
 import { selectBackend } from './backends/select.js';
 import type { DaemonConfig } from './config.js';
 import { SandboxService } from './core/sandbox-service.js';
-import { installFirewall } from './host/netns.js';
+import { installFirewall, removeFirewall } from './host/netns.js';
 import { ensureImage } from './image/build.js';
 import { defaultRecipe } from './image/recipe.js';
 import type { Logger } from './log.js';
-import { parseSubnet } from './net/plan.js';
+import { parseSubnet, subnetCidr } from './net/plan.js';
 import { openDb } from './store/db.js';
 import { KeyStore } from './store/keys.js';
 import { SandboxStore } from './store/sandboxes.js';
@@ -57,8 +57,8 @@ export async function startDaemon(
   const db = openDb(join(config.dataDir, 'paddock.db'));
   const keys = new KeyStore(db);
   await bootstrapKey(config, keys, announce);
-  await installFirewall();
   const subnet = parseSubnet(config.subnet);
+  await installFirewall(subnetCidr(subnet));
   const selection = await selectBackend(config.backend, {
     dataDir: config.dataDir,
     imageRootfs: image.rootfs,
@@ -68,8 +68,9 @@ export async function startDaemon(
   });
   const backend = selection.backend;
   log.info('backend selected', { backend: backend.name, why: selection.reasons.join('; ') });
+  const sandboxes = new SandboxStore(db);
   const core = new SandboxService({
-    store: new SandboxStore(db),
+    store: sandboxes,
     backends: new Map(selection.available.map((b) => [b.name, b])),
     defaultBackend: backend.name,
     connect: agentClient,
@@ -108,7 +109,10 @@ export async function startDaemon(
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      const idle = sandboxes.all().length === 0;
       db.close();
+      // Sandboxes outlive the daemon and keep their firewall; with none left, nothing stays.
+      if (idle) await removeFirewall(subnetCidr(subnet));
     },
   };
 }

@@ -29,6 +29,7 @@ export async function createNetwork(plan: NetworkPlan): Promise<void> {
     ns,
   ]);
   disableIpv6(plan.hostIf);
+  strictReversePath(plan.hostIf);
   await run('ip', ['addr', 'add', `${plan.hostIp}/${plan.prefixLength}`, 'dev', plan.hostIf]);
   await run('ip', ['link', 'set', plan.hostIf, 'up']);
   await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
@@ -54,6 +55,11 @@ function disableIpv6(ifname: string): void {
   }
 }
 
+/** Packets from the sandbox must carry its own address (the firewall matches on it). */
+function strictReversePath(ifname: string): void {
+  writeFileSync(`/proc/sys/net/ipv4/conf/${ifname}/rp_filter`, '1');
+}
+
 /** Idempotent: deleting the namespace also deletes the veth pair. */
 export async function destroyNetwork(plan: NetworkPlan): Promise<void> {
   await tryRun('ip', ['link', 'del', plan.hostIf]);
@@ -65,29 +71,45 @@ export async function networkExists(plan: NetworkPlan): Promise<boolean> {
   return out.split('\n').some((line) => line.split(' ')[0] === plan.netns);
 }
 
-/** The firewall as nft script text (pure, pinned by a test). */
-export function firewallRules(table: string): string {
-  const sandboxIf = `${HOST_IF_PREFIX}*`;
+/** This daemon's nftables table: one per subnet, so daemons on one host never touch each other's. */
+export function firewallTable(subnetCidr: string): string {
+  return `paddock_${subnetCidr.replace(/[./]/g, '_')}`;
+}
+
+/**
+ * The firewall as nft script text (pure, pinned by a test). Rules match this daemon's subnet only;
+ * strict reverse-path filtering on each host veth (createNetwork) drops packets whose source is
+ * not the sandbox's own address, so a sandbox cannot spoof its way out of these rules.
+ */
+export function firewallRules(subnetCidr: string): string {
+  const table = firewallTable(subnetCidr);
+  const fromSandbox = `iifname "${HOST_IF_PREFIX}*" ip saddr ${subnetCidr}`;
   return [
     `table inet ${table}`,
     `delete table inet ${table}`,
     `table inet ${table} {`,
     '  chain input {',
     '    type filter hook input priority -10; policy accept;',
-    `    iifname "${sandboxIf}" ct state established,related accept`,
-    `    iifname "${sandboxIf}" drop`,
+    `    ${fromSandbox} ct state established,related accept`,
+    `    ${fromSandbox} drop`,
     '  }',
     '  chain forward {',
     '    type filter hook forward priority -10; policy accept;',
-    `    iifname "${sandboxIf}" drop`,
-    `    oifname "${sandboxIf}" drop`,
+    `    ip saddr ${subnetCidr} drop`,
+    `    ip daddr ${subnetCidr} drop`,
     '  }',
     '}',
     '',
   ].join('\n');
 }
 
-/** Install (or replace) the daemon's nftables table. */
-export async function installFirewall(table = 'paddock'): Promise<void> {
-  await run('nft', ['-f', '-'], { input: firewallRules(table) });
+/** Install (or replace) the daemon's nftables table; drop the one table of earlier versions. */
+export async function installFirewall(subnetCidr: string): Promise<void> {
+  await tryRun('nft', ['delete', 'table', 'inet', 'paddock']);
+  await run('nft', ['-f', '-'], { input: firewallRules(subnetCidr) });
+}
+
+/** Remove the table (only when no sandbox of this daemon is left to protect). */
+export async function removeFirewall(subnetCidr: string): Promise<void> {
+  await tryRun('nft', ['delete', 'table', 'inet', firewallTable(subnetCidr)]);
 }

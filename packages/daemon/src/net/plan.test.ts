@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { networkPlan, parseSubnet, slotCount } from './plan.js';
+import { networkPlan, parseSubnet, slotCount, subnetCidr } from './plan.js';
 import { firewallRules } from '../host/netns.js';
 
 describe('network plan', () => {
@@ -25,18 +25,19 @@ describe('network plan', () => {
   });
 
   it('pins the firewall: sandboxes reach neither host services nor each other', () => {
-    expect(firewallRules('paddock')).toBe(`table inet paddock
-delete table inet paddock
-table inet paddock {
+    expect(subnetCidr(parseSubnet('10.213.7.0/16'))).toBe('10.213.0.0/16');
+    expect(firewallRules('10.213.0.0/16')).toBe(`table inet paddock_10_213_0_0_16
+delete table inet paddock_10_213_0_0_16
+table inet paddock_10_213_0_0_16 {
   chain input {
     type filter hook input priority -10; policy accept;
-    iifname "pdk*" ct state established,related accept
-    iifname "pdk*" drop
+    iifname "pdk*" ip saddr 10.213.0.0/16 ct state established,related accept
+    iifname "pdk*" ip saddr 10.213.0.0/16 drop
   }
   chain forward {
     type filter hook forward priority -10; policy accept;
-    iifname "pdk*" drop
-    oifname "pdk*" drop
+    ip saddr 10.213.0.0/16 drop
+    ip daddr 10.213.0.0/16 drop
   }
 }
 `);

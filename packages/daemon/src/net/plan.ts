@@ -13,7 +13,7 @@ export interface NetworkPlan {
   prefixLength: 30;
 }
 
-/** Every host-side interface starts with this, so one firewall rule covers all sandboxes. */
+/** Every host-side interface starts with this, so firewall rules can name sandboxes' links. */
 export const HOST_IF_PREFIX = 'pdk';
 
 export interface Subnet {
@@ -32,6 +32,11 @@ export function parseSubnet(cidr: string): Subnet {
   const base = octets.reduce((acc, o) => acc * 256 + o, 0);
   const size = 2 ** (32 - prefixLength);
   return { base: base - (base % size), prefixLength };
+}
+
+/** The subnet in its canonical `a.b.c.d/n` form. */
+export function subnetCidr(subnet: Subnet): string {
+  return `${ipString(subnet.base)}/${subnet.prefixLength}`;
 }
 
 export function slotCount(subnet: Subnet): number {
