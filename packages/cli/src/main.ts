@@ -6,15 +6,18 @@ import {
   cp,
   create,
   exec,
+  expose,
   keys,
   kill,
   logs,
   ls,
+  ports,
   ps,
   rm,
   serve,
   setup,
   shell,
+  unexpose,
 } from './commands/index.js';
 import { generalHelp } from './help.js';
 import { reportError } from './report.js';
@@ -29,6 +32,9 @@ const COMMANDS: readonly Command[] = [
   ps,
   logs,
   kill,
+  expose,
+  unexpose,
+  ports,
   rm,
   keys,
   setup,

@@ -16,7 +16,10 @@ import { processRoutes } from './api/processes.js';
 import { fileStreamRoutes } from './api/file-streams.js';
 import { ptyRoutes, ptyUpgrade } from './api/pty.js';
 import { watchRoutes } from './api/watch.js';
-import { hashKey, newApiKey } from './auth/api-keys.js';
+import { previewRoutes } from './api/previews.js';
+import { startPreviews } from './preview/start.js';
+import { PreviewStore } from './store/previews.js';
+import { authenticate, hashKey, newApiKey } from './auth/api-keys.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import { selectBackend } from './backends/select.js';
 import type { DaemonConfig } from './config.js';
@@ -82,6 +85,14 @@ export async function startDaemon(
     outputLimitBytes: config.outputLimitBytes,
   });
   await core.recover();
+  const previews = await startPreviews({
+    config,
+    previews: new PreviewStore(db),
+    sandboxes,
+    subnet,
+    log,
+    authenticate: (header) => authenticate(keys, header),
+  });
   const api = [
     ...sandboxRoutes(core),
     ...sessionRoutes(core),
@@ -90,6 +101,7 @@ export async function startDaemon(
     ...ptyRoutes(core),
     ...watchRoutes(core),
     ...keyRoutes(keys),
+    ...previewRoutes(previews.service),
   ];
   const server = createApiServer({
     routes: [...metaRoutes(VERSION, selection, api), ...api],
@@ -102,13 +114,17 @@ export async function startDaemon(
   });
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const { port } = server.address() as AddressInfo;
+  previews.reserve(port);
   const url = `http://${config.host}:${port}`;
-  announce(JSON.stringify({ event: 'listening', url, backend: backend.name }));
+  const { hostPort, pathBase } = previews.urls;
+  const preview = { port: hostPort, domain: config.preview.domain, pathBase };
+  announce(JSON.stringify({ event: 'listening', url, backend: backend.name, preview }));
   return {
     url,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await previews.close();
       const idle = sandboxes.all().length === 0;
       db.close();
       // Sandboxes outlive the daemon and keep their firewall; with none left, nothing stays.

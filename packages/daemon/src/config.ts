@@ -26,6 +26,14 @@ export interface DaemonConfig {
   /** Per-key requests per second and burst (PADDOCK_RATE_LIMIT="perSecond/burst"). */
   rateLimit: { perSecond: number; burst: number };
   defaults: Limits;
+  /** The preview proxy: host form `{port}-{id}-{token}.{previewDomain}` on its own listener. */
+  preview: {
+    host: string;
+    port: number;
+    domain: string;
+    /** The path form `/{id}/{port}/{token}/` listener; off when undefined. */
+    path: { host: string; port: number } | undefined;
+  };
 }
 
 export const DEFAULT_LIMITS: Limits = { cpuMillis: 1000, memoryMiB: 512, diskMiB: 1024, pids: 512 };
@@ -62,7 +70,23 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): DaemonConfig {
       pick('output-limit-bytes', 'PADDOCK_OUTPUT_LIMIT_BYTES', String(DEFAULT_OUTPUT_LIMIT_BYTES)),
     ),
     defaults: DEFAULT_LIMITS,
+    preview: previewConfig(pick),
   };
+}
+
+function previewConfig(
+  pick: (flag: string, envName: string, fallback: string) => string,
+): DaemonConfig['preview'] {
+  const [host, port] = splitListen(
+    pick('preview-listen', 'PADDOCK_PREVIEW_LISTEN', '127.0.0.1:7071'),
+  );
+  const domain = pick('preview-domain', 'PADDOCK_PREVIEW_DOMAIN', 'localhost');
+  if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(domain)) {
+    throw new Error(`--preview-domain ${domain}: expected a lowercase host name`);
+  }
+  const pathListen = pick('preview-path-listen', 'PADDOCK_PREVIEW_PATH_LISTEN', 'off');
+  const path = pathListen === 'off' ? undefined : splitListen(pathListen);
+  return { host, port, domain, path: path && { host: path[0], port: path[1] } };
 }
 
 function splitListen(listen: string): [string, number] {

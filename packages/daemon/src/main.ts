@@ -17,6 +17,9 @@ const USAGE = `usage: paddockd <serve|setup> [options]
   --mirror URL       Debian mirror for the image (PADDOCK_DEBIAN_MIRROR)
   --output-limit-bytes N  output kept per command stream by default (16 MiB)
   --rate-limit R/B   per-key requests per second and burst (PADDOCK_RATE_LIMIT, default 50/200)
+  --preview-listen HOST:PORT  preview proxy, host form (PADDOCK_PREVIEW_LISTEN, default 127.0.0.1:7071)
+  --preview-domain D  preview host names are {port}-{id}-{token}.D (PADDOCK_PREVIEW_DOMAIN, default localhost)
+  --preview-path-listen HOST:PORT|off  preview proxy, path form /{id}/{port}/{token}/ (default off)
 `;
 
 const OPTIONS = {
@@ -30,6 +33,9 @@ const OPTIONS = {
   'max-body-bytes': { type: 'string' },
   'output-limit-bytes': { type: 'string' },
   'rate-limit': { type: 'string' },
+  'preview-listen': { type: 'string' },
+  'preview-domain': { type: 'string' },
+  'preview-path-listen': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -123,6 +123,52 @@ export const ERRORS = {
     hint: 'The daemon has no free network slots; destroy unused sandboxes.',
     retryable: true,
   },
+  INVALID_PORT: {
+    status: 400,
+    hint: 'Expose a port from 1024 to 65535 that a server in the sandbox listens on.',
+  },
+  PORT_RESERVED: {
+    status: 400,
+    hint: "The agent's port and the daemon's own ports can never be exposed; serve on another port.",
+  },
+  PORT_ALREADY_EXPOSED: {
+    status: 409,
+    hint: 'The port already has a preview; unexposePort it first to get a new URL (that revokes the old one).',
+  },
+  PORT_NOT_EXPOSED: {
+    status: 404,
+    hint: 'Expose the port first with exposePort (or `paddock expose <id> <port>`); list them with getExposedPorts.',
+  },
+  PREVIEW_TOKEN_IN_USE: {
+    status: 409,
+    hint: 'Pick another token, or leave `token` out for a generated one.',
+  },
+  PREVIEW_LIMIT_REACHED: {
+    status: 409,
+    hint: 'A sandbox has at most 32 exposed ports; unexpose some first.',
+  },
+  PREVIEW_NOT_FOUND: {
+    status: 404,
+    hint: 'The preview URL is wrong, revoked or its sandbox is gone; expose the port again for a new URL.',
+  },
+  PREVIEW_EXPIRED: {
+    status: 404,
+    hint: 'The preview URL or link has expired; expose the port again or ask for a new link.',
+  },
+  PREVIEW_AUTH_REQUIRED: {
+    status: 401,
+    hint: 'This preview is private: send an API key with the previews scope, or open a login URL from POST /v1/sandboxes/{id}/ports/{port}/grants first.',
+  },
+  PREVIEW_UPSTREAM_UNAVAILABLE: {
+    status: 502,
+    hint: 'Nothing answered on that port in the sandbox; start the server (listening on 0.0.0.0) and retry.',
+    retryable: true,
+  },
+  PREVIEW_BUSY: {
+    status: 503,
+    hint: 'The preview has as many open connections as it may hold; close some and retry.',
+    retryable: true,
+  },
   INTERNAL_ERROR: { status: 500, hint: 'An unexpected error; the daemon log has the detail.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -32,6 +32,7 @@ export { parseSSEStream } from './sse.js';
 export { Process } from './process.js';
 export type { StartProcessOptions, WaitForPortOptions } from './process.js';
 export type { WatchOptions } from './watch.js';
+export type { ExposePortOptions } from './previews.js';
 export type {
   CreateSandboxRequest,
   ExecRequest,
@@ -50,6 +51,10 @@ export type {
   ExecEvent,
   ExecResult,
   ExistsResult,
+  ExposedPort,
+  PreviewAccess,
+  PreviewGrant,
+  PreviewInfo,
   FileInfo,
   Limits,
   ListFilesResult,

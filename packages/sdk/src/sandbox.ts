@@ -6,6 +6,9 @@ import { listFilesBody, type ListFilesOptions } from './list-request.js';
 import type {
   ExecEvent,
   ExecResult,
+  ExposedPort,
+  PreviewGrant,
+  PreviewInfo,
   ExistsResult,
   ListFilesResult,
   PathResult,
@@ -37,6 +40,7 @@ import { watchFiles, type WatchOptions } from './watch.js';
 import { openTerminal, type Terminal, type TerminalOptions } from './terminal.js';
 import { Existence } from './existence.js';
 import type { ExecOptions, FileOptions, SandboxOptions } from './options.js';
+import { Previews, type ExposePortOptions } from './previews.js';
 
 export type { ExecOptions, FileOptions, SandboxOptions } from './options.js';
 
@@ -65,12 +69,14 @@ export class Sandbox implements AsyncDisposable {
   readonly #client: Paddock;
   /** Creates the sandbox on first use and re-creates it once if it vanished. */
   readonly #life: Existence;
+  readonly #previews: Previews;
 
   /** Prefer `getSandbox(client, id, options)`. */
   constructor(client: Paddock, id: string, options: SandboxOptions = {}) {
     this.id = id;
     this.#client = client;
     this.#life = new Existence(client, id, options);
+    this.#previews = new Previews(client, id, (op) => this.#run(op));
   }
 
   #run<T>(op: () => Promise<T>): Promise<T> {
@@ -427,6 +433,41 @@ export class Sandbox implements AsyncDisposable {
     const path = sandboxPath(this.id, '/console');
     const r = await this.#run(() => this.#client.request<{ console: string }>('GET', path));
     return r.console;
+  }
+
+  /**
+   * Expose a port as a preview URL (`http://{port}-{id}-{token}.localhost:7071/`), shown once.
+   *
+   * @example
+   * const { url } = await sandbox.exposePort(8080, { name: 'web' });
+   */
+  exposePort(port: number, options?: ExposePortOptions): Promise<ExposedPort> {
+    return this.#previews.expose(port, options);
+  }
+
+  /** Revoke a port's preview URL, its links and cookies. @example await sandbox.unexposePort(8080); */
+  unexposePort(port: number): Promise<void> {
+    return this.#previews.unexpose(port);
+  }
+
+  /** The exposed ports, without URLs (tokens are not kept). @example await sandbox.getExposedPorts(); */
+  getExposedPorts(): Promise<PreviewInfo[]> {
+    return this.#previews.list();
+  }
+
+  /** A signed link that works alone until it expires. @example await sandbox.createPreviewLink(8080, 600); */
+  createPreviewLink(port: number, expiresInSeconds?: number): Promise<PreviewGrant> {
+    return this.#previews.link(port, expiresInSeconds);
+  }
+
+  /**
+   * A login URL on a private preview's host: opened in a browser it sets a short-lived cookie.
+   *
+   * @example
+   * const login = await sandbox.previewLoginUrl(8080, exposed.url);
+   */
+  previewLoginUrl(port: number, previewUrl: string, expiresInSeconds?: number): Promise<string> {
+    return this.#previews.loginUrl(port, previewUrl, expiresInSeconds);
   }
 
   /**

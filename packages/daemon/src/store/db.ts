@@ -32,6 +32,21 @@ const MIGRATIONS = [
    ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT '["admin"]';
    ALTER TABLE api_keys ADD COLUMN expires_at TEXT;
    ALTER TABLE api_keys ADD COLUMN revoked_at TEXT;`,
+  // Preview URLs: one row per exposed port; the token only as its SHA-256. Destroying the
+  // sandbox deletes its rows (foreign key), which revokes every token it had.
+  `CREATE TABLE previews (
+     tenant TEXT NOT NULL,
+     sandbox_id TEXT NOT NULL,
+     port INTEGER NOT NULL,
+     name TEXT NOT NULL,
+     token_hash TEXT NOT NULL UNIQUE,
+     access TEXT NOT NULL,
+     expires_at TEXT,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (tenant, sandbox_id, port),
+     FOREIGN KEY (tenant, sandbox_id) REFERENCES sandboxes (tenant, id) ON DELETE CASCADE
+   );
+   CREATE INDEX previews_by_sandbox_port ON previews (sandbox_id, port);`,
 ];
 
 export function openDb(file: string): Db {
