@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs what Paddock needs on a Debian 12 host (idempotent): system packages, npm
+# Installs what Paddock needs on a Debian 12 host (idempotent): system packages (chromium: the
+# preview e2e tests drive it headless through playwright-core), npm
 # dependencies from the lockfile, and a build of every package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SYSTEM_PACKAGES=(runc runsc nftables iproute2 e2fsprogs mmdebstrap ca-certificates procps curl gcc libc6-dev
-  qemu-system-x86 qemu-utils busybox-static util-linux cpio kmod)
+  qemu-system-x86 qemu-utils busybox-static util-linux cpio kmod chromium)
 
 missing=()
 for p in "${SYSTEM_PACKAGES[@]}"; do

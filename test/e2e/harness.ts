@@ -28,6 +28,8 @@ export interface TestDaemon {
   dataDir: string;
   child: ChildProcess;
   log: string[];
+  /** The preview proxy: host-form port and the path-form base URL. */
+  preview: { port: number; pathBase: string };
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,11 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon>
     IMAGE_DIR,
     '--listen',
     '127.0.0.1:0',
+    // Preview listeners on ports the kernel picks, so test daemons never collide.
+    '--preview-listen',
+    '127.0.0.1:0',
+    '--preview-path-listen',
+    '127.0.0.1:0',
   ];
   args.push('--subnet', testSubnet(opts.subnet ?? '10.214.0.0/16'));
   args.push('--backend', opts.backend ?? 'jail');
@@ -67,12 +74,16 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon>
   let apiKey = existsSync(join(dataDir, 'api-key'))
     ? readFileSync(join(dataDir, 'api-key'), 'utf8').trim()
     : '';
+  let preview = { port: 0, pathBase: '' };
   const url = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       const ev = safeJson(line);
       if (ev?.['event'] === 'api-key-created') apiKey = String(ev['apiKey']);
-      if (ev?.['event'] === 'listening') resolve(String(ev['url']));
+      if (ev?.['event'] === 'listening') {
+        preview = ev['preview'] as typeof preview;
+        resolve(String(ev['url']));
+      }
     });
     child.once('exit', (code) => reject(new Error(`daemon exited ${code}: ${log.join('')}`)));
   }).catch((err: unknown) => {
@@ -86,7 +97,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon>
     child.kill('SIGTERM');
     await exited;
   };
-  return { url, apiKey, dataDir, child, log, stop };
+  return { url, apiKey, dataDir, child, log, preview, stop };
 }
 
 function safeJson(line: string): Record<string, unknown> | undefined {
