@@ -1,0 +1,140 @@
+// Preview proxy throughput: one large HTTP body from a web server in a jail sandbox, read through
+// the preview proxy (host form) and straight from the sandbox's address (direct TCP, no proxy),
+// as MiB/s and their ratio. Prints a table and one JSON line; saves the JSON in bench-results/.
+// Needs root, a built tree and the guest image. BENCH_PROXY_MIB (default 128) sets the body
+// size, BENCH_PROXY_ROUNDS (5) the rounds per path (the median is reported).
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Paddock, getSandbox } from '../packages/sdk/dist/index.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const MIB = Number(process.env.BENCH_PROXY_MIB ?? 128);
+const ROUNDS = Number(process.env.BENCH_PROXY_ROUNDS ?? 5);
+const IMAGE_DIR = process.env.PADDOCK_IMAGE_DIR ?? '/var/lib/paddock/images';
+// Moved by PADDOCK_TEST_NET_BASE like the e2e subnets; +10 is unused by bench.mjs (+9).
+const OCTET = Number(process.env.PADDOCK_TEST_NET_BASE ?? 213) + 10;
+const SUBNET = `10.${OCTET}.0.0/16`;
+// The first sandbox of a fresh daemon takes the subnet's first /30: the sandbox end is .2.
+const SANDBOX_IP = `10.${OCTET}.0.2`;
+const PORT = 8080;
+
+const APP = `
+const http = require('node:http');
+const chunk = Buffer.alloc(256 * 1024, 'x');
+http.createServer((req, res) => {
+  const total = Number(new URL(req.url, 'http://x').searchParams.get('mib')) * 4;
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': total * chunk.length });
+  let sent = 0;
+  const more = () => {
+    while (sent < total) { sent++; if (!res.write(chunk)) return res.once('drain', more); }
+    res.end();
+  };
+  more();
+}).listen(${PORT}, '0.0.0.0');
+`;
+
+async function startDaemon(dataDir) {
+  const args = [
+    'packages/daemon/dist/main.js',
+    'serve',
+    '--data-dir',
+    dataDir,
+    '--backend',
+    'jail',
+  ];
+  args.push('--image-dir', IMAGE_DIR, '--listen', '127.0.0.1:0', '--subnet', SUBNET);
+  args.push('--preview-listen', '127.0.0.1:0');
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+  let apiKey = '';
+  const url = await new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const ev = JSON.parse(line);
+      if (ev.event === 'api-key-created') apiKey = ev.apiKey;
+      if (ev.event === 'listening') resolve(ev.url);
+    });
+    child.once('exit', (code) => reject(new Error(`daemon exited ${code}`)));
+  });
+  return { child, client: new Paddock({ url, apiKey }) };
+}
+
+/** Read one body; connect to `address` whatever the URL's host says. Returns MiB/s. */
+function download(url, address) {
+  return new Promise((resolve, reject) => {
+    const lookup = (_h, o, cb) =>
+      o.all ? cb(null, [{ address, family: 4 }]) : cb(null, address, 4);
+    const t0 = process.hrtime.bigint();
+    const req = request(url, { lookup, agent: false }, (res) => {
+      let bytes = 0;
+      res.on('data', (d) => (bytes += d.length));
+      res.on('end', () => {
+        const s = Number(process.hrtime.bigint() - t0) / 1e9;
+        if (res.statusCode !== 200 || bytes !== MIB * 1024 * 1024) {
+          reject(new Error(`HTTP ${res.statusCode}, ${bytes} bytes from ${url}`));
+        } else resolve(MIB / s);
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function measure(previewUrl) {
+  const proxied = [];
+  const direct = [];
+  // Alternate the two paths so drift on a shared machine hits both alike.
+  for (let i = 0; i < ROUNDS; i++) {
+    proxied.push(await download(`${previewUrl}big?mib=${MIB}`, '127.0.0.1'));
+    direct.push(await download(`http://${SANDBOX_IP}:${PORT}/big?mib=${MIB}`, SANDBOX_IP));
+  }
+  return { proxied: median(proxied), direct: median(direct) };
+}
+
+async function main() {
+  const dataDir = mkdtempSync('/tmp/paddock-bench-proxy-');
+  const { child, client } = await startDaemon(dataDir);
+  const sandbox = getSandbox(client, 'bench-proxy');
+  try {
+    await sandbox.writeFile('/workspace/big.js', APP);
+    const proc = await sandbox.startProcess('node /workspace/big.js');
+    await proc.waitForPort(PORT, { mode: 'tcp' });
+    const { url } = await sandbox.exposePort(PORT);
+    await download(`${url}big?mib=${MIB}`, '127.0.0.1'); // warm-up
+    const r = await measure(url);
+    const result = {
+      bench: 'preview-proxy',
+      backend: 'jail',
+      bodyMiB: MIB,
+      rounds: ROUNDS,
+      proxiedMiBps: Number(r.proxied.toFixed(1)),
+      directMiBps: Number(r.direct.toFixed(1)),
+      ratio: Number((r.proxied / r.direct).toFixed(3)),
+      at: new Date().toISOString(),
+    };
+    console.log(`path            MiB/s (median of ${ROUNDS}, ${MIB} MiB body)`);
+    console.log(`preview proxy   ${result.proxiedMiBps}`);
+    console.log(`direct TCP      ${result.directMiBps}`);
+    console.log(`ratio           ${result.ratio}`);
+    console.log(JSON.stringify(result));
+    mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+    writeFileSync(
+      join(ROOT, 'bench-results', `proxy-${Date.now()}.json`),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
+  } finally {
+    await sandbox.destroy().catch(() => undefined);
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench-proxy: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
