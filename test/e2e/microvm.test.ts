@@ -2,7 +2,8 @@
  * The microvm backend. Where KVM runs guests, the full conformance suite. Where it does not (PVM,
  * or no vmx/svm: QEMU falls back to TCG emulation, far too slow for the whole suite), a smoke
  * subset in the same style keeps the backend's code path tested: boot, exec, its own kernel,
- * files, QEMU's confinement, a dead guest reported, and destroy leaving nothing behind.
+ * files, a preview URL, QEMU's confinement, a dead guest reported, and destroy leaving nothing
+ * behind.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -15,6 +16,8 @@ import { prepareImage } from '../../packages/daemon/dist/app.js';
 import { probeMicrovm } from '../../packages/daemon/dist/backends/microvm/probe.js';
 import { loadConfig } from '../../packages/daemon/dist/config.js';
 import { IMAGE_DIR, hostTraces, removeDataDir, startDaemon, type TestDaemon } from './harness.js';
+import { PREVIEW_APP } from './preview-app.js';
+import { at, get, withToken } from './preview-client.js';
 
 const SUBNET = '10.220.0.0/16';
 
@@ -34,7 +37,7 @@ if (kvmRunsGuests()) {
 } else {
   console.log(
     'microvm: KVM cannot run guests on this host (PVM or no vmx/svm); running the TCG smoke ' +
-      'subset (boot, exec, kernel, files, confinement, death, destroy), not the full suite',
+      'subset (boot, exec, kernel, files, preview, confinement, death, destroy), not the full suite',
   );
   describeSmoke();
 }
@@ -104,6 +107,20 @@ function describeSmoke(): void {
       await a.writeFile('/workspace/notes/hello.txt', 'héllo wörld\n');
       expect((await a.readFile('/workspace/notes/hello.txt')).content).toBe('héllo wörld\n');
       expect((await a.exec('cat /workspace/notes/hello.txt')).stdout).toBe('héllo wörld\n');
+    });
+
+    it('serves an exposed port through the preview proxy', async () => {
+      await a.writeFile('/workspace/app.js', PREVIEW_APP);
+      const proc = await a.startProcess('node /workspace/app.js 8080');
+      await proc.waitForPort(8080, { mode: 'tcp', timeout: 60_000 });
+      const { url } = await a.exposePort(8080);
+      const r = await get(at(url, '/headers'));
+      expect(r.status).toBe(200);
+      expect(JSON.parse(r.body)).toMatchObject({ host: 'localhost:8080' });
+      const wrong = await get(withToken(url, 'a'.repeat(26)));
+      expect(wrong.status).toBe(404);
+      await a.unexposePort(8080);
+      await proc.kill();
     });
 
     it('runs QEMU as a non-root uid with seccomp and no_new_privs', () => {
