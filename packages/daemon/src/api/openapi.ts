@@ -73,6 +73,11 @@ function operation(r: Route): Record<string, unknown> {
     const param = { name: 'sessionId', in: 'path', required: true, schema: sessionIdSchema.json };
     op['parameters'] = [...((op['parameters'] as unknown[] | undefined) ?? []), param];
   }
+  if (r.path.includes('{port}')) {
+    const schema = { type: 'integer', minimum: 1, maximum: 65535 };
+    const param = { name: 'port', in: 'path', required: true, schema };
+    op['parameters'] = [...((op['parameters'] as unknown[] | undefined) ?? []), param];
+  }
   if (r.body) {
     op['requestBody'] = {
       required: true,
