@@ -18,6 +18,8 @@ import { ptyRoutes, ptyUpgrade } from './api/pty.js';
 import { watchRoutes } from './api/watch.js';
 import { previewRoutes } from './api/previews.js';
 import { startPreviews } from './preview/start.js';
+import type { PreviewService } from './core/previews.js';
+import type { Route } from './api/route.js';
 import { PreviewStore } from './store/previews.js';
 import { authenticate, hashKey, newApiKey } from './auth/api-keys.js';
 import { RateLimiter } from './auth/rate-limit.js';
@@ -93,16 +95,7 @@ export async function startDaemon(
     log,
     authenticate: (header) => authenticate(keys, header),
   });
-  const api = [
-    ...sandboxRoutes(core),
-    ...sessionRoutes(core),
-    ...processRoutes(core),
-    ...fileStreamRoutes(core),
-    ...ptyRoutes(core),
-    ...watchRoutes(core),
-    ...keyRoutes(keys),
-    ...previewRoutes(previews.service),
-  ];
+  const api = apiRoutes(core, keys, previews.service);
   const server = createApiServer({
     routes: [...metaRoutes(VERSION, selection, api), ...api],
     keys,
@@ -116,8 +109,7 @@ export async function startDaemon(
   const { port } = server.address() as AddressInfo;
   previews.reserve(port);
   const url = `http://${config.host}:${port}`;
-  const { hostPort, pathBase } = previews.urls;
-  const preview = { port: hostPort, domain: config.preview.domain, pathBase };
+  const preview = previews.info();
   announce(JSON.stringify({ event: 'listening', url, backend: backend.name, preview }));
   return {
     url,
@@ -131,6 +123,19 @@ export async function startDaemon(
       if (idle) await removeFirewall(subnetCidr(subnet));
     },
   };
+}
+
+function apiRoutes(core: SandboxService, keys: KeyStore, previews: PreviewService): Route[] {
+  return [
+    ...sandboxRoutes(core),
+    ...sessionRoutes(core),
+    ...processRoutes(core),
+    ...fileStreamRoutes(core),
+    ...ptyRoutes(core),
+    ...watchRoutes(core),
+    ...keyRoutes(keys),
+    ...previewRoutes(previews),
+  ];
 }
 
 /** At first start: make an admin key, print it once, and leave it in a 0600 file. */

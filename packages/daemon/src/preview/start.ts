@@ -65,7 +65,9 @@ export async function startPreviews(deps: PreviewStartDeps) {
   };
   /** Another port the daemon listens on (the API's, once bound), never exposable. */
   const reserve = (port: number) => void ports.push(port);
-  return { service, urls, close, reserve };
+  /** What the daemon announces: the host-form port and domain, the path-form base. */
+  const info = () => ({ port: urls.hostPort, domain: urls.domain, pathBase: urls.pathBase });
+  return { service, urls, close, reserve, info };
 }
 
 async function loadSecret(file: string): Promise<Buffer> {
