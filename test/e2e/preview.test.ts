@@ -221,6 +221,7 @@ describe.each([
       expect(h['x-forwarded-host']).not.toContain('evil');
       expect(h['host']).toBe('localhost:8080');
     }
+    expect(daemon.log.join('')).not.toContain(token);
   });
 
   it('refuses reserved and invalid ports and double exposure', async () => {
@@ -236,6 +237,29 @@ describe.each([
     ];
     for (const [call, code] of tries)
       expect(errCode(await call().catch((e: unknown) => e))).toBe(code);
+  });
+
+  it('needs the previews scope and the owning tenant', async () => {
+    const execOnly = new Paddock({
+      url: daemon.url,
+      apiKey: (await client.createKey({ scopes: ['exec'] })).key,
+    });
+    const other = new Paddock({
+      url: daemon.url,
+      apiKey: (await client.createKey({ tenant: 'other' })).key,
+    });
+    const call = (c: Paddock, fn: (s: Sandbox) => Promise<unknown>) =>
+      fn(getSandbox(c, 'pv-a', { createIfMissing: false })).catch((e: unknown) => e);
+    expect(errCode(await call(execOnly, (s) => s.exposePort(9001)))).toBe('FORBIDDEN');
+    expect(errCode(await call(execOnly, (s) => s.getExposedPorts()))).toBe('FORBIDDEN');
+    expect(errCode(await call(other, (s) => s.exposePort(9001)))).toBe('SANDBOX_NOT_FOUND');
+    expect(errCode(await call(other, (s) => s.unexposePort(8080)))).toBe('SANDBOX_NOT_FOUND');
+    // Another tenant's key does not open a private preview either.
+    const priv = await a.exposePort(9002, { access: 'private' });
+    const otherKey = (await client.createKey({ tenant: 'other', scopes: ['previews'] })).key;
+    const r = await get(priv.url, { headers: { authorization: `Bearer ${otherKey}` } });
+    expect([r.status, codeOf(r)]).toEqual([401, 'PREVIEW_AUTH_REQUIRED']);
+    await a.unexposePort(9002);
   });
 
   it('the CLI exposes, lists and unexposes', () => {
