@@ -274,6 +274,23 @@ describe.each([
     expect(cli('ports', 'pv-a')).not.toContain('8083');
   });
 
+  it('keeps URLs and signed links working across a daemon restart', async () => {
+    const link = await a.createPreviewLink(8080, 600);
+    await daemon.stop();
+    daemon = await startDaemon({ backend, subnet, dataDir: daemon.dataDir });
+    client = new Paddock({ url: daemon.url, apiKey: daemon.apiKey });
+    a = getSandbox(client, 'pv-a');
+    b = getSandbox(client, 'pv-b');
+    const moved = (url: string) => {
+      const u = new URL(url);
+      u.port = String(daemon.preview.port);
+      return u.toString();
+    };
+    expect((await get(at(moved(webA.url), '/headers'))).status).toBe(200);
+    expect((await get(at(moved(link.url), '/headers'))).status).toBe(200);
+    webB = { ...webB, url: moved(webB.url) };
+  });
+
   it('destroying a sandbox revokes its previews', async () => {
     await b.destroy();
     const r = await get(webB.url);
