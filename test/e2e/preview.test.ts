@@ -262,18 +262,6 @@ describe.each([
     await a.unexposePort(9002);
   });
 
-  it('the CLI exposes, lists and unexposes', () => {
-    const env = { ...process.env, PADDOCK_URL: daemon.url, PADDOCK_API_KEY: daemon.apiKey };
-    const cli = (...args: string[]) =>
-      execFileSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8' });
-    expect(cli('expose', 'pv-a', '8083', '--name', 'cli')).toMatch(
-      /^http:\/\/8083-pv-a-[a-z2-7]{26}\.localhost:\d+\/\n$/,
-    );
-    expect(cli('ports', 'pv-a')).toMatch(/8083\s+cli\s+public/);
-    cli('unexpose', 'pv-a', '8083');
-    expect(cli('ports', 'pv-a')).not.toContain('8083');
-  });
-
   it('keeps URLs and signed links working across a daemon restart', async () => {
     const link = await a.createPreviewLink(8080, 600);
     await daemon.stop();
@@ -289,6 +277,18 @@ describe.each([
     expect((await get(at(moved(webA.url), '/headers'))).status).toBe(200);
     expect((await get(at(moved(link.url), '/headers'))).status).toBe(200);
     webB = { ...webB, url: moved(webB.url) };
+  });
+
+  it('the CLI exposes, lists and unexposes', () => {
+    const env = { ...process.env, PADDOCK_URL: daemon.url, PADDOCK_API_KEY: daemon.apiKey };
+    const cli = (...args: string[]) =>
+      execFileSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8' });
+    expect(cli('expose', 'pv-a', '8083', '--name', 'cli')).toMatch(
+      /^http:\/\/8083-pv-a-[a-z2-7]{26}\.localhost:\d+\/\n$/,
+    );
+    expect(cli('ports', 'pv-a')).toMatch(/8083\s+cli\s+public/);
+    cli('unexpose', 'pv-a', '8083');
+    expect(cli('ports', 'pv-a')).not.toContain('8083');
   });
 
   it('destroying a sandbox revokes its previews', async () => {
