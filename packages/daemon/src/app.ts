@@ -16,6 +16,7 @@ import { processRoutes } from './api/processes.js';
 import { fileStreamRoutes } from './api/file-streams.js';
 import { ptyRoutes, ptyUpgrade } from './api/pty.js';
 import { watchRoutes } from './api/watch.js';
+import { interpreterRoutes } from './api/interpreter.js';
 import { hashKey, newApiKey } from './auth/api-keys.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import { selectBackend } from './backends/select.js';
@@ -89,6 +90,7 @@ export async function startDaemon(
     ...fileStreamRoutes(core),
     ...ptyRoutes(core),
     ...watchRoutes(core),
+    ...interpreterRoutes(core),
     ...keyRoutes(keys),
   ];
   const server = createApiServer({

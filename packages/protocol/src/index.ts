@@ -9,3 +9,5 @@ export * from './sessions.js';
 export * from './watch.js';
 export * from './pty.js';
 export * from './keys.js';
+export * from './interpreter.js';
+export * from './git.js';

@@ -32,6 +32,8 @@ export { parseSSEStream } from './sse.js';
 export { Process } from './process.js';
 export type { StartProcessOptions, WaitForPortOptions } from './process.js';
 export type { WatchOptions } from './watch.js';
+export type { CreateCodeContextOptions, RunCodeOptions } from './code.js';
+export type { GitCheckoutOptions } from './git.js';
 export type {
   CreateSandboxRequest,
   ExecRequest,
@@ -69,5 +71,12 @@ export type {
   WriteFileResult,
   WatchEvent,
   WatchEventType,
+  CodeContext,
+  CodeEvent,
+  CodeLanguage,
+  ExecutionError,
+  ExecutionResult,
+  RichResult,
+  GitCheckoutResult,
 } from '@paddock/protocol';
 export type { Terminal, TerminalExit, TerminalOptions } from './terminal.js';
