@@ -247,7 +247,9 @@ function describeGit(ctx: () => InterpreterContext): void {
     });
 
     it('clones the default branch into /workspace/<name> with credentials, never echoing them', async () => {
-      const r = await sb.gitCheckout('http://git-user:right-secret@127.0.0.1:8418/private/repo.git');
+      const r = await sb.gitCheckout(
+        'http://git-user:right-secret@127.0.0.1:8418/private/repo.git',
+      );
       expect(r).toEqual({
         repoUrl: 'http://***@127.0.0.1:8418/private/repo.git',
         branch: 'main',

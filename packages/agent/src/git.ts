@@ -30,7 +30,8 @@ const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/;
 export function checkGitUrl(url: string): void {
   const bad = (why: string) =>
     new PaddockError('INVALID_GIT_URL', `Invalid git URL '${redactCredentials(url)}': ${why}`);
-  if (/[\s\x00-\x1f\x7f]/.test(url) || url.startsWith('-')) throw bad('whitespace, control characters or a leading "-"');
+  if (/[\s\p{Cc}]/u.test(url) || url.startsWith('-'))
+    throw bad('whitespace, control characters or a leading "-"');
   if (SCP_LIKE.test(url)) return;
   let parsed: URL;
   try {
@@ -38,7 +39,8 @@ export function checkGitUrl(url: string): void {
   } catch {
     throw bad('not a URL');
   }
-  if (!['https:', 'http:', 'git:', 'ssh:'].includes(parsed.protocol)) throw bad(`scheme ${parsed.protocol} is not supported`);
+  if (!['https:', 'http:', 'git:', 'ssh:'].includes(parsed.protocol))
+    throw bad(`scheme ${parsed.protocol} is not supported`);
   if (!parsed.hostname) throw bad('no host');
   if (parsed.pathname.replace(/\/+$/, '') === '') throw bad('no repository path');
 }
@@ -61,7 +63,10 @@ export function gitCloneArgv(req: GitCheckoutRequest, targetDir: string): string
 }
 
 const PATTERNS: [RegExp, ErrorCode][] = [
-  [/Remote branch .* not found|couldn't find remote ref|Could not find remote branch/i, 'GIT_BRANCH_NOT_FOUND'],
+  [
+    /Remote branch .* not found|couldn't find remote ref|Could not find remote branch/i,
+    'GIT_BRANCH_NOT_FOUND',
+  ],
   [
     /Authentication failed|could not read (Username|Password)|Permission denied \(|Access denied|returned error: 40[13]/i,
     'GIT_AUTH_FAILED',
@@ -83,9 +88,15 @@ export function classifyGitError(stderr: string): ErrorCode {
   return 'GIT_CLONE_FAILED';
 }
 
-export async function gitCheckout(req: GitCheckoutRequest, opts: GitOptions): Promise<GitCheckoutResult> {
+export async function gitCheckout(
+  req: GitCheckoutRequest,
+  opts: GitOptions,
+): Promise<GitCheckoutResult> {
   checkGitUrl(req.repoUrl);
-  const targetDir = resolveInWorkspace(opts.workspaceDir, req.targetDir ?? posix.join(opts.workspaceDir, repoName(req.repoUrl)));
+  const targetDir = resolveInWorkspace(
+    opts.workspaceDir,
+    req.targetDir ?? posix.join(opts.workspaceDir, repoName(req.repoUrl)),
+  );
   const timeout = req.timeout ?? DEFAULT_GIT_TIMEOUT_MS;
   const env = {
     ...opts.baseEnv,
@@ -95,14 +106,29 @@ export async function gitCheckout(req: GitCheckoutRequest, opts: GitOptions): Pr
     GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
   };
   const spec = { cwd: opts.workspaceDir, env, outputLimit: 64 * 1024, signal: opts.signal };
-  const outcome = await runChild({ ...spec, file: 'git', args: gitCloneArgv(req, targetDir), timeout });
+  const outcome = await runChild({
+    ...spec,
+    file: 'git',
+    args: gitCloneArgv(req, targetDir),
+    timeout,
+  });
   if (outcome.kind === 'failed') {
-    throw new PaddockError('GIT_CLONE_FAILED', `git could not be started (${String(outcome.error)})`);
+    throw new PaddockError(
+      'GIT_CLONE_FAILED',
+      `git could not be started (${String(outcome.error)})`,
+    );
   }
   const stderr = redactCredentials(outcome.stderr.text()).trim().slice(-2048);
-  if (outcome.timedOut) throw new PaddockError('COMMAND_TIMEOUT', `git clone timed out after ${timeout} ms`);
-  if (outcome.exitCode !== 0) throw new PaddockError(classifyGitError(stderr), `git clone failed: ${stderr}`);
-  const head = await runChild({ ...spec, file: 'git', args: ['-C', targetDir, 'rev-parse', '--abbrev-ref', 'HEAD'], timeout: 30_000 });
+  if (outcome.timedOut)
+    throw new PaddockError('COMMAND_TIMEOUT', `git clone timed out after ${timeout} ms`);
+  if (outcome.exitCode !== 0)
+    throw new PaddockError(classifyGitError(stderr), `git clone failed: ${stderr}`);
+  const head = await runChild({
+    ...spec,
+    file: 'git',
+    args: ['-C', targetDir, 'rev-parse', '--abbrev-ref', 'HEAD'],
+    timeout: 30_000,
+  });
   const branch = req.branch ?? (head.kind === 'exited' ? head.stdout.text().trim() : '');
   return { repoUrl: redactCredentials(req.repoUrl), branch, targetDir };
 }

@@ -165,7 +165,7 @@ export const ERRORS = {
     hint: "The git host did not answer from inside the sandbox; check the URL's host and port and the sandbox's network policy.",
     retryable: true,
   },
-  GIT_CLONE_FAILED: { status: 500, hint: 'git clone failed; the message has git\'s reason.' },
+  GIT_CLONE_FAILED: { status: 500, hint: "git clone failed; the message has git's reason." },
   INTERNAL_ERROR: { status: 500, hint: 'An unexpected error; the daemon log has the detail.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -12,7 +12,7 @@ export const gitRefSchema = string({
   minLength: 1,
   maxLength: 255,
   // No leading '-' (never an option to git) and no whitespace or control characters.
-  pattern: /^[^-\s\x00-\x1f\x7f][^\s\x00-\x1f\x7f]*$/,
+  pattern: /^(?!-)[^\s\p{Cc}]+$/u,
   patternHint: 'a branch or tag name, not starting with "-"',
 });
 

@@ -82,7 +82,10 @@ export async function listCodeContexts(link: CodeLink): Promise<CodeContext[]> {
   return (await link.request<CodeContextList>('GET', '/code/contexts')).contexts;
 }
 
-export async function deleteCodeContext(link: CodeLink, context: CodeContext | string): Promise<void> {
+export async function deleteCodeContext(
+  link: CodeLink,
+  context: CodeContext | string,
+): Promise<void> {
   const id = typeof context === 'string' ? context : context.id;
   await link.request<CodeContextDeleted>('DELETE', `/code/contexts/${encodeURIComponent(id)}`);
 }

@@ -38,14 +38,14 @@ import { openTerminal, type Terminal, type TerminalOptions } from './terminal.js
 import { Existence } from './existence.js';
 import type { ExecOptions, FileOptions, SandboxOptions } from './options.js';
 import * as code from './code.js';
-import { codeLinkOf, type CodeLink, type CreateCodeContextOptions, type RunCodeOptions } from './code.js';
+import {
+  codeLinkOf,
+  type CodeLink,
+  type CreateCodeContextOptions,
+  type RunCodeOptions,
+} from './code.js';
 import { gitCheckout, gitLinkOf, type GitCheckoutOptions, type GitLink } from './git.js';
-import type {
-  CodeContext,
-  CodeEvent,
-  ExecutionResult,
-  GitCheckoutResult,
-} from '@paddock/protocol';
+import type { CodeContext, CodeEvent, ExecutionResult, GitCheckoutResult } from '@paddock/protocol';
 
 export type { ExecOptions, FileOptions, SandboxOptions } from './options.js';
 

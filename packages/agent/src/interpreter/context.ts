@@ -17,7 +17,14 @@ import {
   type CodeLanguage,
 } from '@paddock/protocol';
 import { killGroup } from '../child.js';
-import { LineSplitter, MAX_FRAME_BYTES, MarkerCutter, endMarker, parseFrame, type Frame } from './frames.js';
+import {
+  LineSplitter,
+  MAX_FRAME_BYTES,
+  MarkerCutter,
+  endMarker,
+  parseFrame,
+  type Frame,
+} from './frames.js';
 import { JS_RUNNER } from './js-runner.js';
 import { PYTHON_RUNNER } from './python-runner.js';
 
@@ -40,7 +47,9 @@ export interface RunSink {
 
 /** The argv of a language's runner (pure). */
 export function runnerArgv(language: CodeLanguage): [string, string[]] {
-  return language === 'python' ? ['python3', ['-u', '-c', PYTHON_RUNNER]] : ['node', ['-e', JS_RUNNER]];
+  return language === 'python'
+    ? ['python3', ['-u', '-c', PYTHON_RUNNER]]
+    : ['node', ['-e', JS_RUNNER]];
 }
 
 interface ActiveRun {
@@ -120,7 +129,9 @@ export class CodeContextProcess {
     return new Promise((resolve, reject) => {
       const fail = (why: string) => {
         this.kill();
-        reject(new PaddockError('INTERPRETER_NOT_READY', `The ${this.spec.language} interpreter ${why}`));
+        reject(
+          new PaddockError('INTERPRETER_NOT_READY', `The ${this.spec.language} interpreter ${why}`),
+        );
       };
       const timer = setTimeout(() => fail('did not start in time'), this.spec.startTimeoutMs);
       this.child.once('error', (e) => fail(`could not start (${e.message})`));
@@ -134,7 +145,12 @@ export class CodeContextProcess {
     });
   }
 
-  private async runOne(code: string, timeoutMs: number, sink: RunSink, signal: AbortSignal): Promise<void> {
+  private async runOne(
+    code: string,
+    timeoutMs: number,
+    sink: RunSink,
+    signal: AbortSignal,
+  ): Promise<void> {
     if (this.dead) {
       sink.emit({ type: 'error', code: 'CONTEXT_DEAD', message: `Context '${this.id}' is dead` });
       return;
@@ -242,6 +258,10 @@ export class CodeContextProcess {
     if (!run) return;
     const how = run.timedOut ? 'did not stop at its timeout and was killed' : 'exited';
     const code = run.timedOut ? 'CODE_EXECUTION_TIMEOUT' : 'CONTEXT_DEAD';
-    run.finish({ type: 'error', code, message: `The interpreter of context '${this.id}' ${how}; its state is gone` });
+    run.finish({
+      type: 'error',
+      code,
+      message: `The interpreter of context '${this.id}' ${how}; its state is gone`,
+    });
   }
 }

@@ -39,7 +39,7 @@ export class LineSplitter {
     while ((nl = this.buf.indexOf('\n')) !== -1) {
       const line = this.buf.slice(0, nl);
       this.buf = this.buf.slice(nl + 1);
-      this.onLine(this.skipping ? undefined : line);
+      this.onLine(this.skipping || line.length > this.max ? undefined : line);
       this.skipping = false;
     }
     if (this.buf.length > this.max) {
@@ -85,7 +85,7 @@ export function fitResult(result: RichResult): RichResult {
     dropped.push(largest);
   }
   if (dropped.length > 0) out['truncated'] = dropped.slice(0, 16);
-  return out as RichResult;
+  return out;
 }
 
 const sizeOf = (v: unknown): number => JSON.stringify(v)?.length ?? 0;

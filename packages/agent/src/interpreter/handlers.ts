@@ -26,7 +26,10 @@ export function contextsOf(ctx: InterpreterContext): ContextRegistry {
 }
 
 type Op = 'createCodeContext' | 'listCodeContexts' | 'deleteCodeContext';
-type Handler<K extends Op> = (r: AgentRequest<K>, ctx: InterpreterContext) => Promise<AgentReply<K>>;
+type Handler<K extends Op> = (
+  r: AgentRequest<K>,
+  ctx: InterpreterContext,
+) => Promise<AgentReply<K>>;
 
 export const CODE_HANDLERS: { [K in Op]: Handler<K> } = {
   createCodeContext: (r, ctx) => contextsOf(ctx).create(r),

@@ -139,7 +139,10 @@ describe('javascript and typescript runners', () => {
   it('transpiles TypeScript before running it', async () => {
     const c = await context('typescript');
     await run(c, 'interface P { n: number }\nconst p: P = { n: 2 };');
-    const r = await run(c, 'const sq = (v: number): number => v * v;\nsq(p.n) + (await Promise.resolve(1))');
+    const r = await run(
+      c,
+      'const sq = (v: number): number => v * v;\nsq(p.n) + (await Promise.resolve(1))',
+    );
     expect(results(r)).toEqual([{ text: '5' }]);
   });
 });

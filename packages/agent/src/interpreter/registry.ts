@@ -52,7 +52,10 @@ export class ContextRegistry {
 
   /** Runs code in the named context, or in the language's default one (started on demand). */
   async run(req: RunCodeRequest, sink: RunSink, signal: AbortSignal): Promise<void> {
-    const context = req.context === undefined ? await this.defaultOf(req.language ?? 'python') : this.get(req.context);
+    const context =
+      req.context === undefined
+        ? await this.defaultOf(req.language ?? 'python')
+        : this.get(req.context);
     if (req.language !== undefined && req.language !== context.spec.language) {
       throw new PaddockError(
         'VALIDATION_FAILED',
@@ -83,7 +86,10 @@ export class ContextRegistry {
 
   private async start(req: CreateCodeContextRequest, id: string): Promise<CodeContextProcess> {
     if (this.contexts.size + this.starting.size >= MAX_CODE_CONTEXTS && !this.starting.has(id)) {
-      throw new PaddockError('CONTEXT_LIMIT_REACHED', `The sandbox has ${MAX_CODE_CONTEXTS} code contexts`);
+      throw new PaddockError(
+        'CONTEXT_LIMIT_REACHED',
+        `The sandbox has ${MAX_CODE_CONTEXTS} code contexts`,
+      );
     }
     const cwd = resolveInWorkspace(this.opts.workspaceDir, req.cwd ?? '.');
     await checkCwd(cwd);

@@ -26,7 +26,8 @@ export function interpreterRoutes(core: SandboxService): Route[] {
     route({
       method: 'POST',
       path: contexts,
-      summary: 'Create a code context: a long-lived Python or Node interpreter whose state persists',
+      summary:
+        'Create a code context: a long-lived Python or Node interpreter whose state persists',
       auth: true,
       body: createCodeContextRequestSchema,
       reply: codeContextSchema,
