@@ -168,6 +168,9 @@ export class CodeContextProcess {
           clearTimeout(grace);
           signal.removeEventListener('abort', interrupt);
           this.run = undefined;
+          // Pipes paused for a slow reader flow again (discarded) once the run is over.
+          this.child.stdout?.resume();
+          this.child.stderr?.resume();
           sink.emit(event);
           resolve();
         },
@@ -183,6 +186,7 @@ export class CodeContextProcess {
       }, timeoutMs);
       signal.addEventListener('abort', interrupt, { once: true });
       this.run = run;
+      this.behind = false;
       this.out.expect(endMarker(nonce));
       this.err.expect(endMarker(nonce));
       sink.emit({ type: 'start', contextId: this.id });

@@ -54,6 +54,8 @@ export async function runCodeStream(
   let headersSent = false;
   const sink = {
     emit: (event: CodeEvent) => {
+      // A reader that left gets nothing more, and never holds the runner's pipes paused.
+      if (res.destroyed) return true;
       if (!headersSent) {
         res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
         headersSent = true;

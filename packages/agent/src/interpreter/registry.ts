@@ -85,7 +85,7 @@ export class ContextRegistry {
   }
 
   private async start(req: CreateCodeContextRequest, id: string): Promise<CodeContextProcess> {
-    if (this.contexts.size + this.starting.size >= MAX_CODE_CONTEXTS && !this.starting.has(id)) {
+    if (this.contexts.size >= MAX_CODE_CONTEXTS) {
       throw new PaddockError(
         'CONTEXT_LIMIT_REACHED',
         `The sandbox has ${MAX_CODE_CONTEXTS} code contexts`,

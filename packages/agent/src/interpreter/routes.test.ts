@@ -66,4 +66,26 @@ describe('interpreter routes', () => {
     const wrong = await runStream({ code: '1', context: js.body.id, language: 'python' });
     expect(wrong).toMatchObject({ status: 400, events: [{ code: 'VALIDATION_FAILED' }] });
   });
+
+  it('interrupts a run whose reader walked away; the context runs the next one', async () => {
+    const made = await agent.call('/code/contexts/create', { body: { language: 'python' } });
+    const id = made.body.id as string;
+    const abort = new AbortController();
+    const res = await fetch(`${agent.url}/code/run/stream`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${agent.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        code: 'import time\nprint("go", flush=True)\ntime.sleep(60)',
+        context: id,
+      }),
+      signal: abort.signal,
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let seen = '';
+    while (!seen.includes('"stdout"'))
+      seen += new TextDecoder().decode((await reader.read()).value);
+    abort.abort();
+    const { events } = await runStream({ code: '6 * 7', context: id });
+    expect(events).toContainEqual({ type: 'result', result: { text: '42' } });
+  });
 });
