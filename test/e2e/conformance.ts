@@ -14,6 +14,7 @@ import { describeSessions } from './sessions.case.js';
 import { describePty } from './pty.case.js';
 import { describeWatch } from './watch.case.js';
 import { describeLimits } from './limits.case.js';
+import { describeInterpreter } from './interpreter.case.js';
 
 export interface ConformanceOptions {
   backend: string;
@@ -324,6 +325,7 @@ export function describeConformance(opts: ConformanceOptions): void {
     describeSessions(ctx);
     describePty(() => ({ client, apiKey: daemon.apiKey }));
     describeWatch(ctx);
+    describeInterpreter(() => ({ client, log: () => daemon.log.join('') }));
     describe('destroy', () => {
       it('removes cgroups, mounts, network namespace, veth and the writable layer', async () => {
         const pre = hostTraces(daemon.dataDir);

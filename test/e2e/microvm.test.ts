@@ -123,6 +123,14 @@ function describeSmoke(): void {
       await proc.kill();
     });
 
+    it('keeps the variables of a python code context across runs', async () => {
+      const ctx = await a.createCodeContext({ language: 'python' });
+      await a.runCode('answer = 6 * 7', { context: ctx, timeout: 120_000 });
+      const r = await a.runCode('answer', { context: ctx, timeout: 120_000 });
+      expect(r.results).toEqual([{ text: '42' }]);
+      await a.deleteCodeContext(ctx);
+    });
+
     it('runs QEMU as a non-root uid with seccomp and no_new_privs', () => {
       const pids = [...qemuPids(daemon.dataDir).values()];
       expect(pids.length).toBeGreaterThan(0);

@@ -36,6 +36,8 @@ import { watchStream } from './watch/index.js';
 import { SESSION_HANDLERS, sessionsOf } from './sessions/handlers.js';
 import { startProcessIn } from './processes/in-session.js';
 import { AGENT_VERSION } from './version.js';
+import { CODE_HANDLERS, contextsOf, runCodeStream } from './interpreter/handlers.js';
+import { gitCheckout } from './git.js';
 
 export interface AgentServerOptions {
   token: string;
@@ -102,6 +104,8 @@ const HANDLERS: { [K in AgentOpName]: OpHandler<K> } = {
   ...processHandlers<Context>(),
   startProcess: (r, ctx) => startProcessIn(r, ctx.processes, sessionsOf(ctx)),
   ...SESSION_HANDLERS,
+  ...CODE_HANDLERS,
+  gitCheckout: (r, ctx, signal) => gitCheckout(r, { ...ctx, signal }),
 };
 
 function opRoute<K extends AgentOpName>(name: K): Route {
@@ -147,6 +151,7 @@ const ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
   [AGENT_ROUTES.execStream, { method: 'POST', handle: execStream }],
   [AGENT_ROUTES.processLogs, { method: 'POST', handle: processLogStream }],
   [AGENT_ROUTES.watch, { method: 'POST', handle: watchStream }],
+  [AGENT_ROUTES.runCode, { method: 'POST', handle: runCodeStream }],
   [
     AGENT_ROUTES.writeStream,
     {
@@ -238,5 +243,6 @@ export function createAgentServer(opts: AgentServerOptions): Server {
   server.on('close', () => ptysOf(ctx).closeAll());
   server.on('close', () => ctx.processes.shutdown());
   server.on('close', () => void sessionsOf(ctx).closeAll());
+  server.on('close', () => contextsOf(ctx).closeAll());
   return server;
 }

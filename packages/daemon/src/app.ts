@@ -22,6 +22,7 @@ import type { PreviewService } from './core/previews.js';
 import type { Route } from './api/route.js';
 import { PreviewStore } from './store/previews.js';
 import { authenticate, hashKey, newApiKey } from './auth/api-keys.js';
+import { interpreterRoutes } from './api/interpreter.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import { selectBackend } from './backends/select.js';
 import type { DaemonConfig } from './config.js';
@@ -133,6 +134,7 @@ function apiRoutes(core: SandboxService, keys: KeyStore, previews: PreviewServic
     ...fileStreamRoutes(core),
     ...ptyRoutes(core),
     ...watchRoutes(core),
+    ...interpreterRoutes(core),
     ...keyRoutes(keys),
     ...previewRoutes(previews),
   ];

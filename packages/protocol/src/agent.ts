@@ -36,6 +36,14 @@ import {
 } from './processes.js';
 import { int, literal, object, string, type Infer, type Schema } from './schema.js';
 import { SESSION_OPS } from './sessions.js';
+import {
+  codeContextDeletedSchema,
+  codeContextListSchema,
+  codeContextRefSchema,
+  codeContextSchema,
+  createCodeContextRequestSchema,
+} from './interpreter.js';
+import { gitCheckoutRequestSchema, gitCheckoutResultSchema } from './git.js';
 
 /** Routes outside AGENT_OPS: health, and exec streamed as NDJSON lines of ExecEvent. */
 export const AGENT_ROUTES = {
@@ -48,6 +56,8 @@ export const AGENT_ROUTES = {
   readStream: '/files/stream/read',
   /** NDJSON lines of WatchEvent: `watching`, then changes until the reader leaves. */
   watch: '/files/watch/stream',
+  /** NDJSON lines of CodeEvent: one run of code in a context. */
+  runCode: '/code/run/stream',
 } as const;
 
 /** Longest NDJSON line the daemon accepts from an agent's stream. */
@@ -88,6 +98,10 @@ export const AGENT_OPS = {
   getProcessLogs: op('/processes/logs', processRefSchema, processLogsSchema),
   waitForPort: op('/processes/wait-for-port', waitForPortRequestSchema, waitForPortResultSchema),
   ...SESSION_OPS,
+  createCodeContext: op('/code/contexts/create', createCodeContextRequestSchema, codeContextSchema),
+  listCodeContexts: op('/code/contexts/list', emptyRequestSchema, codeContextListSchema),
+  deleteCodeContext: op('/code/contexts/delete', codeContextRefSchema, codeContextDeletedSchema),
+  gitCheckout: op('/git/checkout', gitCheckoutRequestSchema, gitCheckoutResultSchema),
 };
 
 export type AgentOpName = keyof typeof AGENT_OPS;

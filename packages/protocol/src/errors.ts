@@ -169,6 +169,49 @@ export const ERRORS = {
     hint: 'The preview has as many open connections as it may hold; close some and retry.',
     retryable: true,
   },
+  CONTEXT_NOT_FOUND: {
+    status: 404,
+    hint: 'Check the id with listCodeContexts() (GET /v1/sandboxes/{id}/code/contexts), or create one with createCodeContext.',
+  },
+  CONTEXT_DEAD: {
+    status: 410,
+    hint: "The context's interpreter exited or was killed and its state is gone; delete the context and create a new one.",
+  },
+  CONTEXT_LIMIT_REACHED: {
+    status: 409,
+    hint: 'A sandbox keeps at most 32 code contexts; delete unused ones with deleteCodeContext.',
+  },
+  INTERPRETER_NOT_READY: {
+    status: 503,
+    hint: 'The interpreter did not start; check that the guest image has python3 and node (`paddockd setup`), then retry.',
+    retryable: true,
+  },
+  CODE_EXECUTION_TIMEOUT: {
+    status: 408,
+    hint: 'The run was interrupted; pass a larger `timeout` (milliseconds) if it needs longer.',
+  },
+  INVALID_GIT_URL: {
+    status: 400,
+    hint: 'Pass an https://, http://, git:// or ssh:// URL (or user@host:path) of a repository.',
+  },
+  GIT_REPOSITORY_NOT_FOUND: {
+    status: 404,
+    hint: 'Check the repository URL; private repositories need credentials in the URL.',
+  },
+  GIT_BRANCH_NOT_FOUND: {
+    status: 404,
+    hint: 'Check the branch name, or leave `branch` out for the remote default.',
+  },
+  GIT_AUTH_FAILED: {
+    status: 401,
+    hint: 'Put valid credentials in the URL (https://user:token@host/repo.git).',
+  },
+  GIT_NETWORK_ERROR: {
+    status: 502,
+    hint: "The git host did not answer from inside the sandbox; check the URL's host and port and the sandbox's network policy.",
+    retryable: true,
+  },
+  GIT_CLONE_FAILED: { status: 500, hint: "git clone failed; the message has git's reason." },
   INTERNAL_ERROR: { status: 500, hint: 'An unexpected error; the daemon log has the detail.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -10,3 +10,5 @@ export * from './watch.js';
 export * from './pty.js';
 export * from './keys.js';
 export * from './previews.js';
+export * from './interpreter.js';
+export * from './git.js';

@@ -33,6 +33,8 @@ export { Process } from './process.js';
 export type { StartProcessOptions, WaitForPortOptions } from './process.js';
 export type { WatchOptions } from './watch.js';
 export type { ExposePortOptions } from './previews.js';
+export type { CreateCodeContextOptions, RunCodeOptions } from './code.js';
+export type { GitCheckoutOptions } from './git.js';
 export type {
   CreateSandboxRequest,
   ExecRequest,
@@ -74,5 +76,12 @@ export type {
   WriteFileResult,
   WatchEvent,
   WatchEventType,
+  CodeContext,
+  CodeEvent,
+  CodeLanguage,
+  ExecutionError,
+  ExecutionResult,
+  RichResult,
+  GitCheckoutResult,
 } from '@paddock/protocol';
 export type { Terminal, TerminalExit, TerminalOptions } from './terminal.js';

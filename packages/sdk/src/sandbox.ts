@@ -41,6 +41,15 @@ import { openTerminal, type Terminal, type TerminalOptions } from './terminal.js
 import { Existence } from './existence.js';
 import type { ExecOptions, FileOptions, SandboxOptions } from './options.js';
 import { Previews, type ExposePortOptions } from './previews.js';
+import * as code from './code.js';
+import {
+  codeLinkOf,
+  type CodeLink,
+  type CreateCodeContextOptions,
+  type RunCodeOptions,
+} from './code.js';
+import { gitCheckout, gitLinkOf, type GitCheckoutOptions, type GitLink } from './git.js';
+import type { CodeContext, CodeEvent, ExecutionResult, GitCheckoutResult } from '@paddock/protocol';
 
 export type { ExecOptions, FileOptions, SandboxOptions } from './options.js';
 
@@ -411,6 +420,42 @@ export class Sandbox implements AsyncDisposable {
   deleteSession(id: string): Promise<SessionDeleted> {
     const path = sandboxPath(this.id, `/sessions/${encodeURIComponent(id)}`);
     return this.#run(() => this.#client.request<SessionDeleted>('DELETE', path));
+  }
+
+  /** A code context: its own long-lived interpreter (python, javascript or typescript). */
+  createCodeContext(options?: CreateCodeContextOptions): Promise<CodeContext> {
+    return code.createCodeContext(this.#codeLink, options);
+  }
+
+  /** Run code in a context (see code.ts); a raised error is in `error`, not thrown. */
+  runCode(source: string, options?: RunCodeOptions): Promise<ExecutionResult> {
+    return code.runCode(this.#codeLink, source, options);
+  }
+
+  /** runCode's events as they happen: start, stdout/stderr/result/execution_error, complete. */
+  runCodeStream(source: string, options?: RunCodeOptions): AsyncGenerator<CodeEvent> {
+    return code.runCodeStream(this.#codeLink, source, options);
+  }
+
+  listCodeContexts(): Promise<CodeContext[]> {
+    return code.listCodeContexts(this.#codeLink);
+  }
+
+  deleteCodeContext(context: CodeContext | string): Promise<void> {
+    return code.deleteCodeContext(this.#codeLink, context);
+  }
+
+  /** Clone a repository into the sandbox (see git.ts). */
+  gitCheckout(repoUrl: string, options?: GitCheckoutOptions): Promise<GitCheckoutResult> {
+    return gitCheckout(this.#gitLink, repoUrl, options);
+  }
+
+  get #codeLink(): CodeLink {
+    return codeLinkOf(this.#client, this.id, (op) => this.#run(op));
+  }
+
+  get #gitLink(): GitLink {
+    return gitLinkOf(this.#client, this.id, (op) => this.#run(op));
   }
 
   #sessionLink(): SessionLink {

@@ -11,3 +11,4 @@ export { cp } from './cp.js';
 export { shell } from './shell.js';
 export { keys } from './keys.js';
 export { expose, unexpose, ports } from './ports.js';
+export { runCode } from './run-code.js';

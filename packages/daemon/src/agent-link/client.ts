@@ -7,6 +7,7 @@ import { Agent, request, type IncomingMessage } from 'node:http';
 import {
   AGENT_OPS,
   AGENT_ROUTES,
+  DEFAULT_GIT_TIMEOUT_MS,
   MAX_JSON_BODY_BYTES,
   PaddockError,
   agentHealthSchema,
@@ -44,6 +45,17 @@ export const AGENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'PROCESS_LOG_OVERFLOW',
   'SESSION_NOT_FOUND',
   'SESSION_ALREADY_EXISTS',
+  'CONTEXT_NOT_FOUND',
+  'CONTEXT_DEAD',
+  'CONTEXT_LIMIT_REACHED',
+  'INTERPRETER_NOT_READY',
+  'CODE_EXECUTION_TIMEOUT',
+  'INVALID_GIT_URL',
+  'GIT_REPOSITORY_NOT_FOUND',
+  'GIT_BRANCH_NOT_FOUND',
+  'GIT_AUTH_FAILED',
+  'GIT_NETWORK_ERROR',
+  'GIT_CLONE_FAILED',
 ]);
 
 const MAX_REPLY_BYTES = MAX_JSON_BODY_BYTES * 2;
@@ -79,6 +91,9 @@ export function agentClient(ep: AgentEndpoint): AgentClient {
 function timeoutOf(op: AgentOpName, req: unknown): number {
   // A port wait polls inside the sandbox for as long as it was told to (default 60 s).
   if (op === 'waitForPort') return ((req as { timeout?: number }).timeout ?? 60_000) + 30_000;
+  if (op === 'gitCheckout') {
+    return ((req as { timeout?: number }).timeout ?? DEFAULT_GIT_TIMEOUT_MS) + 30_000;
+  }
   if (op !== 'exec' && op !== 'sessionExec') return 300_000;
   const timeout = (req as ExecRequest).timeout;
   return timeout ? timeout + 30_000 : 0;

@@ -9,10 +9,12 @@ import {
   AGENT_ROUTES,
   MAX_STREAM_LINE_BYTES,
   PaddockError,
+  codeEventSchema,
   execEventSchema,
   parse,
   processLogEventSchema,
   watchEventSchema,
+  type CodeEvent,
   type ErrorCode,
   type ExecEvent,
   type ExecRequest,
@@ -59,6 +61,13 @@ export const WATCH_STREAM: EventRoute<WatchEvent> = {
   path: AGENT_ROUTES.watch,
   schema: watchEventSchema,
   isLast: (e) => e.type === 'error',
+};
+
+/** One run of code in a context: output and results, then `complete` or `error`. */
+export const CODE_RUN_STREAM: EventRoute<CodeEvent> = {
+  path: AGENT_ROUTES.runCode,
+  schema: codeEventSchema,
+  isLast: (e) => e.type === 'complete' || e.type === 'error',
 };
 
 export function agentExecStream(

@@ -29,6 +29,10 @@ import {
   type SandboxState,
   type WatchEvent,
   type WatchRequest,
+  type CodeContext,
+  type CodeEvent,
+  type CreateCodeContextRequest,
+  type RunCodeRequest,
 } from '@paddock/protocol';
 import type { Backend, SandboxSpec } from '../backends/backend.js';
 import type { Logger } from '../log.js';
@@ -37,7 +41,12 @@ import type { SandboxRecord, SandboxStore } from '../store/sandboxes.js';
 import type { AgentClient } from '../agent-link/client.js';
 import type { AgentEndpoint } from '../backends/backend.js';
 import { waitForAgent } from './readiness.js';
-import { PROCESS_LOG_STREAM, WATCH_STREAM, agentEventStream } from '../agent-link/stream.js';
+import {
+  CODE_RUN_STREAM,
+  PROCESS_LOG_STREAM,
+  WATCH_STREAM,
+  agentEventStream,
+} from '../agent-link/stream.js';
 import type { Readable } from 'node:stream';
 import { agentReadStream, agentWriteStream } from '../agent-link/raw.js';
 import { agentOpenPty, type AgentPty } from '../agent-link/pty.js';
@@ -230,6 +239,28 @@ export class SandboxService {
   ): Promise<AsyncIterable<WatchEvent>> {
     const rec = this.runnable(tenant, id);
     return this.relay(rec, agentEventStream(this.endpointOf(rec), WATCH_STREAM, req, signal));
+  }
+
+  /** A code context: the sandbox's env under the context's own, as for sessions. */
+  async createCodeContext(
+    tenant: string,
+    id: string,
+    req: CreateCodeContextRequest,
+  ): Promise<CodeContext> {
+    const rec = this.runnable(tenant, id);
+    const body = { ...req, envVars: { ...rec.env, ...req.envVars } };
+    return this.withAgent(rec, (agent) => agent.call('createCodeContext', body));
+  }
+
+  /** One run of code; resolves once the agent accepted it (an unknown context rejects). */
+  async runCode(
+    tenant: string,
+    id: string,
+    req: RunCodeRequest,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<CodeEvent>> {
+    const rec = this.runnable(tenant, id);
+    return this.relay(rec, agentEventStream(this.endpointOf(rec), CODE_RUN_STREAM, req, signal));
   }
 
   /**

@@ -7,7 +7,8 @@ describe('image recipe', () => {
   it('pins the mmdebstrap command line', () => {
     expect(mmdebstrapArgv(recipe, '/img/rootfs')).toEqual([
       '--variant=minbase',
-      '--include=bash,ca-certificates,coreutils,curl,file,git,iproute2,less,nodejs,procps,python3,tini',
+      '--include=bash,ca-certificates,coreutils,curl,file,git,iproute2,less,node-typescript,nodejs,procps,python3,python3-matplotlib,python3-numpy,python3-pandas,tini',
+      '--aptopt=APT::Install-Recommends "false"',
       '--dpkgopt=path-exclude=/usr/share/doc/*',
       '--dpkgopt=path-exclude=/usr/share/man/*',
       '--dpkgopt=path-exclude=/usr/share/locale/*',

@@ -28,6 +28,11 @@ export const DEFAULT_PACKAGES = [
   'tini',
   'less',
   'file',
+  // The code interpreter: rich Python results and TypeScript transpiled in the guest.
+  'python3-matplotlib',
+  'python3-numpy',
+  'python3-pandas',
+  'node-typescript',
 ] as const;
 
 export function defaultRecipe(mirror: string, hostIdBase: number): ImageRecipe {
@@ -51,6 +56,8 @@ export function mmdebstrapArgv(recipe: ImageRecipe, target: string): string[] {
   return [
     `--variant=${recipe.variant}`,
     `--include=${[...recipe.packages].sort().join(',')}`,
+    // Recommends would pull in fonts, docs and toolchains the sandbox does not need.
+    '--aptopt=APT::Install-Recommends "false"',
     '--dpkgopt=path-exclude=/usr/share/doc/*',
     '--dpkgopt=path-exclude=/usr/share/man/*',
     '--dpkgopt=path-exclude=/usr/share/locale/*',
