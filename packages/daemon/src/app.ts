@@ -16,6 +16,9 @@ import { processRoutes } from './api/processes.js';
 import { fileStreamRoutes } from './api/file-streams.js';
 import { ptyRoutes, ptyUpgrade } from './api/pty.js';
 import { watchRoutes } from './api/watch.js';
+import { lifecycleRoutes } from './api/lifecycle.js';
+import { quotaRoutes } from './api/quotas.js';
+import { QuotaStore } from './store/quotas.js';
 import { hashKey, newApiKey } from './auth/api-keys.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import { selectBackend } from './backends/select.js';
@@ -69,6 +72,7 @@ export async function startDaemon(
   const backend = selection.backend;
   log.info('backend selected', { backend: backend.name, why: selection.reasons.join('; ') });
   const sandboxes = new SandboxStore(db);
+  const quotas = new QuotaStore(db);
   const core = new SandboxService({
     store: sandboxes,
     backends: new Map(selection.available.map((b) => [b.name, b])),
@@ -76,12 +80,15 @@ export async function startDaemon(
     connect: agentClient,
     stream: agentExecStream,
     defaults: config.defaults,
+    quota: config.quota,
+    quotas,
     subnet,
     log,
     readyTimeoutMs: 30_000,
     outputLimitBytes: config.outputLimitBytes,
   });
   await core.recover();
+  core.lifecycle.start(config.lifecycleTickMs);
   const api = [
     ...sandboxRoutes(core),
     ...sessionRoutes(core),
@@ -90,6 +97,8 @@ export async function startDaemon(
     ...ptyRoutes(core),
     ...watchRoutes(core),
     ...keyRoutes(keys),
+    ...lifecycleRoutes(core),
+    ...quotaRoutes({ quotas, sandboxes, defaults: config.quota }),
   ];
   const server = createApiServer({
     routes: [...metaRoutes(VERSION, selection, api), ...api],
@@ -107,6 +116,7 @@ export async function startDaemon(
   return {
     url,
     close: async () => {
+      core.lifecycle.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       const idle = sandboxes.all().length === 0;

@@ -17,6 +17,10 @@ const USAGE = `usage: paddockd <serve|setup> [options]
   --mirror URL       Debian mirror for the image (PADDOCK_DEBIAN_MIRROR)
   --output-limit-bytes N  output kept per command stream by default (16 MiB)
   --rate-limit R/B   per-key requests per second and burst (PADDOCK_RATE_LIMIT, default 50/200)
+  --limits LIST      default sandbox limits, e.g. memoryMiB=256,pids=128 (PADDOCK_LIMITS)
+  --max-limits LIST  most a create may ask for per limit, every tenant (PADDOCK_MAX_LIMITS)
+  --quota LIST       every tenant's totals: sandboxes=N,memoryMiB=N,diskMiB=N (PADDOCK_QUOTA);
+                     an admin overrides them per tenant (paddock quota set)
 `;
 
 const OPTIONS = {
@@ -30,6 +34,9 @@ const OPTIONS = {
   'max-body-bytes': { type: 'string' },
   'output-limit-bytes': { type: 'string' },
   'rate-limit': { type: 'string' },
+  limits: { type: 'string' },
+  'max-limits': { type: 'string' },
+  quota: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
