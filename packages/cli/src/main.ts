@@ -15,6 +15,11 @@ import {
   serve,
   setup,
   shell,
+  sleep,
+  wake,
+  pause,
+  resume,
+  quota,
 } from './commands/index.js';
 import { generalHelp } from './help.js';
 import { reportError } from './report.js';
@@ -30,7 +35,12 @@ const COMMANDS: readonly Command[] = [
   logs,
   kill,
   rm,
+  sleep,
+  wake,
+  pause,
+  resume,
   keys,
+  quota,
   setup,
   serve,
 ];

@@ -40,7 +40,7 @@ export const ERRORS = {
   },
   INVALID_STATE: {
     status: 409,
-    hint: 'The operation is not allowed in the sandbox\'s current state (see `paddock ls`); wait for it to be running, wake it, or destroy and create it again.',
+    hint: "The operation is not allowed in the sandbox's current state (see `paddock ls`); wait for it to be running, wake it, or destroy and create it again.",
   },
   RATE_LIMITED: {
     status: 429,
@@ -129,7 +129,7 @@ export const ERRORS = {
   },
   SESSION_LIMIT_REACHED: {
     status: 409,
-    hint: "The sandbox has as many sessions open as its `maxSessions` limit; delete one with deleteSession, or create the sandbox with a larger limit.",
+    hint: 'The sandbox has as many sessions open as its `maxSessions` limit; delete one with deleteSession, or create the sandbox with a larger limit.',
   },
   INTERNAL_ERROR: { status: 500, hint: 'An unexpected error; the daemon log has the detail.' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -20,7 +20,7 @@ const limitInt = (name: LimitName) =>
 
 function partialLimits(): Schema<Partial<Limits>> {
   const shape = Object.fromEntries(LIMIT_NAMES.map((n) => [n, optional(limitInt(n))]));
-  return object(shape) as unknown as Schema<Partial<Limits>>;
+  return object(shape);
 }
 
 function fullLimits(): Schema<Limits> {

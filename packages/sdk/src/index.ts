@@ -69,5 +69,11 @@ export type {
   WriteFileResult,
   WatchEvent,
   WatchEventType,
+  Duration,
+  SleepMode,
+  Quota,
+  QuotaOverride,
+  QuotaStatus,
+  UpdateSandboxRequest,
 } from '@paddock/protocol';
 export type { Terminal, TerminalExit, TerminalOptions } from './terminal.js';

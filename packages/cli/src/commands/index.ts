@@ -10,3 +10,5 @@ export { kill } from './kill.js';
 export { cp } from './cp.js';
 export { shell } from './shell.js';
 export { keys } from './keys.js';
+export { sleep, wake, pause, resume } from './lifecycle.js';
+export { quota } from './quota.js';

@@ -51,11 +51,12 @@ describe('lifecycle', () => {
     await core.create('t', { id: 'busy', sleepAfter: '10m' });
     for (const id of ['idle', 'kept', 'busy']) store.touch('t', id, Date.now() - 5000);
     await core.lifecycle.tick();
-    expect(core.list('t').map((s) => `${s.id}:${s.state}`).sort()).toEqual([
-      'busy:running',
-      'idle:sleeping',
-      'kept:running',
-    ]);
+    expect(
+      core
+        .list('t')
+        .map((s) => `${s.id}:${s.state}`)
+        .sort(),
+    ).toEqual(['busy:running', 'idle:sleeping', 'kept:running']);
     core.update('t', 'kept', { keepAlive: false });
     store.touch('t', 'kept', Date.now() - 5000);
     await core.lifecycle.tick();

@@ -3,12 +3,7 @@
  * sandbox run one at a time; calls that need a sleeping sandbox wake it first. Deadlines live in
  * SQLite (last activity, expiry), so a restarted daemon's ticker simply finds them again.
  */
-import {
-  PaddockError,
-  canTransition,
-  type SleepMode,
-  type SandboxState,
-} from '@paddock/protocol';
+import { PaddockError, canTransition, type SleepMode, type SandboxState } from '@paddock/protocol';
 import type { AgentClient } from '../agent-link/client.js';
 import type { AgentEndpoint, Backend, SandboxSpec } from '../backends/backend.js';
 import type { Logger } from '../log.js';

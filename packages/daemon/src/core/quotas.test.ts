@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PaddockError } from '@paddock/protocol';
+import type { PaddockError } from '@paddock/protocol';
 import type { AgentClient } from '../agent-link/client.js';
 import { code, setup } from './service.test.helper.js';
 
@@ -84,7 +84,9 @@ describe('per-sandbox limits the daemon enforces', () => {
 
   it('refuses a session past maxSessions with SESSION_LIMIT_REACHED', async () => {
     const call = ((op: string) =>
-      Promise.resolve(op === 'listSessions' ? { sessions: [{}], count: 1 } : {})) as AgentClient['call'];
+      Promise.resolve(
+        op === 'listSessions' ? { sessions: [{}], count: 1 } : {},
+      )) as AgentClient['call'];
     const { core } = setup({ call });
     await core.create('t', { id: 'a', limits: { maxSessions: 1 } });
     expect(await code(core.createSession('t', 'a', {}))).toBe('SESSION_LIMIT_REACHED');

@@ -2,7 +2,7 @@
  * What every core operation shares: finding a tenant's sandbox (woken when it sleeps), calling
  * its agent, noticing its death, the state machine's transitions and start-up recovery.
  */
-import { randomBytes } from 'node:crypto';
+import {} from 'node:crypto';
 import {
   AGENT_PORT,
   PaddockError,
@@ -10,42 +10,30 @@ import {
   isolationOf,
   canTransition,
   type AgentOpName,
-  type AgentReply,
   type AgentRequest,
   type BackendName,
-  type CreateSandboxRequest,
-  type CreateSessionRequest,
-  type SessionInfo,
   type ExecEvent,
-  type WriteFileResult,
   type ExecRequest,
-  type ExecResult,
-  type ProcessInfo,
-  type ProcessLogEvent,
-  type PtyAttach,
-  type StartProcessRequest,
   type Limits,
   type Quota,
   type SandboxInfo,
   type SandboxState,
-  type WatchEvent,
-  type WatchRequest,
 } from '@paddock/protocol';
 import type { Backend, SandboxSpec } from '../backends/backend.js';
 import type { Logger } from '../log.js';
-import { networkPlan, slotCount, type Subnet } from '../net/plan.js';
+import { networkPlan, type Subnet } from '../net/plan.js';
 import type { SandboxRecord, SandboxStore } from '../store/sandboxes.js';
 import type { AgentClient } from '../agent-link/client.js';
 import type { AgentEndpoint } from '../backends/backend.js';
-import { waitForAgent } from './readiness.js';
-import { PROCESS_LOG_STREAM, WATCH_STREAM, agentEventStream } from '../agent-link/stream.js';
-import type { Readable } from 'node:stream';
-import { agentReadStream, agentWriteStream } from '../agent-link/raw.js';
-import { agentOpenPty, type AgentPty } from '../agent-link/pty.js';
+import {} from './readiness.js';
+import {} from '../agent-link/stream.js';
+import type {} from 'node:stream';
+import {} from '../agent-link/raw.js';
+import {} from '../agent-link/pty.js';
 import type { QuotaStore } from '../store/quotas.js';
 import { Lifecycle } from './lifecycle.js';
-import { cappedTimeout, checkProcessRoom, checkSessionRoom } from './limits.js';
-import { newRecord } from './new-record.js';
+import { cappedTimeout } from './limits.js';
+import {} from './new-record.js';
 
 export interface SandboxServiceDeps {
   store: SandboxStore;

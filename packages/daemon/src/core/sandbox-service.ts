@@ -4,11 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  AGENT_PORT,
   PaddockError,
-  acceptsWork,
-  isolationOf,
-  canTransition,
   type AgentOpName,
   type AgentReply,
   type AgentRequest,
@@ -24,31 +20,27 @@ import {
   type ProcessLogEvent,
   type PtyAttach,
   type StartProcessRequest,
-  type Limits,
-  type Quota,
   type SandboxInfo,
   type UpdateSandboxRequest,
   durationMs,
-  type SandboxState,
   type WatchEvent,
   type WatchRequest,
 } from '@paddock/protocol';
-import type { Backend, SandboxSpec } from '../backends/backend.js';
-import type { Logger } from '../log.js';
-import { networkPlan, slotCount, type Subnet } from '../net/plan.js';
-import type { SandboxRecord, SandboxStore } from '../store/sandboxes.js';
-import type { AgentClient } from '../agent-link/client.js';
-import type { AgentEndpoint } from '../backends/backend.js';
+import type { SandboxSpec } from '../backends/backend.js';
+import type {} from '../log.js';
+import { slotCount } from '../net/plan.js';
+import type { SandboxRecord } from '../store/sandboxes.js';
+import type {} from '../agent-link/client.js';
+import type {} from '../backends/backend.js';
 import { waitForAgent } from './readiness.js';
 import { PROCESS_LOG_STREAM, WATCH_STREAM, agentEventStream } from '../agent-link/stream.js';
 import type { Readable } from 'node:stream';
 import { agentReadStream, agentWriteStream } from '../agent-link/raw.js';
 import { agentOpenPty, type AgentPty } from '../agent-link/pty.js';
-import type { QuotaStore } from '../store/quotas.js';
-import { Lifecycle } from './lifecycle.js';
-import { cappedTimeout, checkProcessRoom, checkSessionRoom } from './limits.js';
+import type {} from '../store/quotas.js';
+import {} from './lifecycle.js';
+import { checkProcessRoom, checkSessionRoom } from './limits.js';
 import { newRecord } from './new-record.js';
-
 import { SandboxBase, type SandboxServiceDeps } from './sandbox-base.js';
 
 export type { SandboxServiceDeps };
@@ -83,7 +75,15 @@ export class SandboxService extends SandboxBase {
     const id = req.id ?? `sb-${randomBytes(5).toString('hex')}`;
     const quota = this.deps.quota;
     const override = this.deps.quotas?.get(tenant);
-    const { base, admit } = newRecord({ tenant, id, req, backend, defaults: this.deps.defaults, quota, override });
+    const { base, admit } = newRecord({
+      tenant,
+      id,
+      req,
+      backend,
+      defaults: this.deps.defaults,
+      quota,
+      override,
+    });
     let rec: SandboxRecord | undefined;
     try {
       rec = this.deps.store.reserve(base, slotCount(this.deps.subnet), admit);

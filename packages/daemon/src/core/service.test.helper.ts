@@ -1,18 +1,28 @@
 /** The core with a fake backend and agent, real SQLite in memory (core unit tests). */
-import { AGENT_PROTOCOL_VERSION, PaddockError, type Quota } from '@paddock/protocol';
+import type { PaddockError} from '@paddock/protocol';
+import { AGENT_PROTOCOL_VERSION, type Quota } from '@paddock/protocol';
 import type { AgentClient } from '../agent-link/client.js';
 import { FakeBackend } from '../backends/fake.js';
 import { silentLogger } from '../log.js';
 import { parseSubnet } from '../net/plan.js';
-import { openDb } from '../store/db.js';
+import { openDb, type Db } from '../store/db.js';
 import { SandboxStore } from '../store/sandboxes.js';
 import { SandboxService } from './sandbox-service.js';
 import { QuotaStore } from '../store/quotas.js';
 import { DEFAULT_LIMITS, DEFAULT_MAX_LIMITS, DEFAULT_QUOTA_TOTALS } from '../config.js';
 
-export function setup(agent: Partial<AgentClient> = {}, quota: Partial<Quota> = {}) {
+export interface CoreFixture {
+  core: SandboxService;
+  backend: FakeBackend;
+  store: SandboxStore;
+  quotas: QuotaStore;
+  seen: unknown[];
+  db: Db;
+}
+
+export function setup(agent: Partial<AgentClient> = {}, quota: Partial<Quota> = {}): CoreFixture {
   const backend = new FakeBackend();
-  const db = openDb(':memory:');
+  const db: Db = openDb(':memory:');
   const store = new SandboxStore(db);
   const quotas = new QuotaStore(db);
   const seen: unknown[] = [];
@@ -45,4 +55,3 @@ export function setup(agent: Partial<AgentClient> = {}, quota: Partial<Quota> = 
 
 export const code = async (p: Promise<unknown>) =>
   ((await p.catch((e: unknown) => e)) as PaddockError).code;
-

@@ -24,7 +24,9 @@ describe('kernelCmdline', () => {
       ...params,
       extra: { 'virtio_blk.queue_depth': '64', nosmt: true },
     });
-    expect(line.endsWith(' paddock.pids=128 paddock.nofile=2048 virtio_blk.queue_depth=64 nosmt')).toBe(true);
+    expect(
+      line.endsWith(' paddock.pids=128 paddock.nofile=2048 virtio_blk.queue_depth=64 nosmt'),
+    ).toBe(true);
   });
 
   it.each([
