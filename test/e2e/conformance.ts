@@ -14,6 +14,7 @@ import { describeSessions } from './sessions.case.js';
 import { describePty } from './pty.case.js';
 import { describeWatch } from './watch.case.js';
 import { describeLimits } from './limits.case.js';
+import { describeLifecycle } from './lifecycle.case.js';
 
 export interface ConformanceOptions {
   backend: string;
@@ -41,7 +42,7 @@ export function describeConformance(opts: ConformanceOptions): void {
       daemon = await startDaemon({
         backend: opts.backend,
         subnet: opts.subnet,
-        env: { PADDOCK_SSE_HEARTBEAT_MS: '300' },
+        env: { PADDOCK_SSE_HEARTBEAT_MS: '300', PADDOCK_LIFECYCLE_TICK_MS: '200' },
       });
       client = new Paddock({ url: daemon.url, apiKey: daemon.apiKey });
       a = getSandbox(client, 'conf-a', { limits: { memoryMiB: 256, pids: 128, diskMiB: 256 } });
@@ -321,6 +322,7 @@ export function describeConformance(opts: ConformanceOptions): void {
     });
 
     describeLimits(ctx);
+    describeLifecycle(ctx);
     describeSessions(ctx);
     describePty(() => ({ client, apiKey: daemon.apiKey }));
     describeWatch(ctx);
