@@ -1,5 +1,5 @@
 /** The core with a fake backend and agent, real SQLite in memory (core unit tests). */
-import type { PaddockError} from '@paddock/protocol';
+import type { PaddockError } from '@paddock/protocol';
 import { AGENT_PROTOCOL_VERSION, type Quota } from '@paddock/protocol';
 import type { AgentClient } from '../agent-link/client.js';
 import { FakeBackend } from '../backends/fake.js';
