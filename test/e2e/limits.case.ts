@@ -39,11 +39,11 @@ export function describeLimits(ctx: () => LimitsContext): void {
     it('applies openFiles, inodes, maxCommandMs, maxProcesses and maxSessions', async () => {
       const limits = {
         openFiles: 300,
-        inodes: 20_000,
+        inodes: 4096,
         maxCommandMs: 8000,
         maxProcesses: 2,
         maxSessions: 1,
-        diskMiB: 128,
+        diskMiB: 64,
       };
       const sb = getSandbox(ctx().client, 'conf-knobs', { limits });
       try {
@@ -57,7 +57,7 @@ export function describeLimits(ctx: () => LimitsContext): void {
             'print(os.statvfs("/workspace").f_files)',
             'n = 0',
             'try:',
-            '    while n < 40000:',
+            '    while n < 10000:',
             '        open(f"/workspace/many/{n}", "w").close(); n += 1',
             'except OSError as e:',
             '    print(errno.errorcode[e.errno], n)',
@@ -65,10 +65,10 @@ export function describeLimits(ctx: () => LimitsContext): void {
         ]);
         const [total, outcome] = inodes.stdout.trim().split('\n');
         // mkfs.ext4 rounds -N to whole inode-table blocks per group.
-        expect(Number(total)).toBeGreaterThan(19_000);
-        expect(Number(total)).toBeLessThan(22_000);
+        expect(Number(total)).toBeGreaterThan(3800);
+        expect(Number(total)).toBeLessThan(4600);
         expect(outcome).toMatch(/^ENOSPC \d+$/);
-        expect(Number(outcome?.split(' ')[1])).toBeLessThan(20_000);
+        expect(Number(outcome?.split(' ')[1])).toBeLessThan(4096);
         await sb.exec('rm -rf /workspace/many');
         const slow = await sb.exec('sleep 30', { timeout: 60_000 }).catch((e: unknown) => e);
         expect((slow as PaddockError).code).toBe('COMMAND_TIMEOUT');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PaddockError } from '@paddock/protocol';
+import type { PaddockError } from '@paddock/protocol';
 import type { SandboxService } from '../core/sandbox-service.js';
 import type { KeyStore } from '../store/keys.js';
 import { fileStreamRoutes } from './file-streams.js';
