@@ -4,7 +4,7 @@
  * equality (another tenant's sandbox costs the same work as a missing one: one query).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Paddock, PaddockError, getSandbox } from '@paddock/sdk';
+import { Paddock, PaddockError, QuotaExceededError, getSandbox } from '@paddock/sdk';
 import { removeDataDir, startDaemon, type TestDaemon } from './harness.js';
 
 const errOf = async (p: Promise<unknown>) => (await p.catch((e: unknown) => e)) as PaddockError;
@@ -50,6 +50,7 @@ describe('tenant quotas', () => {
     await a.createSandbox({ id: 'one', limits: { memoryMiB: 256 } });
     const over = await errOf(a.createSandbox({ id: 'two', limits: { memoryMiB: 128 } }));
     expect(over.code).toBe('QUOTA_EXCEEDED');
+    expect(over).toBeInstanceOf(QuotaExceededError);
     expect(over.status).toBe(403);
     expect(over.details).toEqual({ limit: 'sandboxes', used: 1, requested: 1, max: 1 });
     const big = await errOf(b.createSandbox({ id: 'big', limits: { memoryMiB: 4096 } }));

@@ -12,6 +12,7 @@ export {
   UnauthorizedError,
   ValidationError,
   InvalidStateError,
+  QuotaExceededError,
   CommandTimeoutError,
   FileNotFoundError,
   SandboxUnavailableError,
