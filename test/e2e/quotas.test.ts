@@ -4,7 +4,8 @@
  * equality (another tenant's sandbox costs the same work as a missing one: one query).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Paddock, PaddockError, QuotaExceededError, getSandbox } from '@paddock/sdk';
+import type { PaddockError } from '@paddock/sdk';
+import { Paddock, QuotaExceededError, getSandbox } from '@paddock/sdk';
 import { removeDataDir, startDaemon, type TestDaemon } from './harness.js';
 
 const errOf = async (p: Promise<unknown>) => (await p.catch((e: unknown) => e)) as PaddockError;
@@ -78,7 +79,9 @@ describe('tenant quotas', () => {
     const codes = results.flatMap((r) =>
       r.status === 'rejected' ? [(r.reason as PaddockError).code] : [],
     );
-    console.log(`concurrent creates past a quota of 2: ${won.length} created, refused: ${codes}`);
+    console.log(
+      `concurrent creates past a quota of 2: ${won.length} created, refused: ${codes.join(', ')}`,
+    );
     expect(won).toHaveLength(2);
     expect(codes).toEqual(['QUOTA_EXCEEDED', 'QUOTA_EXCEEDED', 'QUOTA_EXCEEDED']);
     expect((await b.listSandboxes()).length).toBe(2);
