@@ -4,10 +4,12 @@ import { code, setup } from './service.test.helper.js';
 
 describe('lifecycle', () => {
   it('sleeps by stopping the runtime and wakes transparently on the next call', async () => {
-    const { core, backend } = setup();
+    const { core, backend, seen } = setup();
     await core.create('t', { id: 'a' });
     expect((await core.sleep('t', 'a')).state).toBe('sleeping');
     expect(backend.live.size).toBe(0);
+    // Writes were flushed to the sandbox's disk before its runtime stopped.
+    expect(seen).toEqual([{ command: ['sync'], timeout: 30_000 }]);
     await core.exec('t', 'a', { command: 'true' });
     expect(core.get('t', 'a').state).toBe('running');
     expect(backend.calls).toEqual(['create a', 'stop a', 'start a']);

@@ -17,6 +17,11 @@ export interface LifecycleDeps {
   specOf: (rec: SandboxRecord) => SandboxSpec;
   connect: (ep: AgentEndpoint) => AgentClient;
   readyTimeoutMs: number;
+  /**
+   * Flushes the sandbox's writes to its disk before its runtime stops (a VM's guest page cache
+   * dies with it); failures are ignored (the sandbox may be hung).
+   */
+  flush: (rec: SandboxRecord) => Promise<void>;
   /** Destroys a sandbox whose ttl has passed. */
   destroy: (tenant: string, id: string) => Promise<void>;
   log: Logger;
@@ -97,8 +102,14 @@ export class Lifecycle {
   private async sleepBackend(rec: SandboxRecord, mode: SleepMode): Promise<void> {
     const backend = this.deps.backendOf(rec);
     const spec = this.deps.specOf(rec);
-    if (mode === 'pause') await backend.pause(spec);
-    else await backend.stop(spec);
+    if (mode === 'pause') {
+      await backend.pause(spec);
+      return;
+    }
+    // A paused sandbox is thawed first, so its writes can be flushed too.
+    if (rec.asleepAs === 'pause') await backend.resume(spec);
+    await this.deps.flush(rec).catch(() => undefined);
+    await backend.stop(spec);
   }
 
   /** Wake a sleeping sandbox (resume it, or start its runtime and wait for its agent). */

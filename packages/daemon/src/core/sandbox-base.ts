@@ -55,6 +55,9 @@ export interface SandboxServiceDeps {
   outputLimitBytes?: number;
 }
 
+/** How long a sandbox going to sleep may take to flush its writes. */
+const FLUSH_TIMEOUT_MS = 30_000;
+
 export abstract class SandboxBase {
   readonly lifecycle: Lifecycle;
 
@@ -66,6 +69,10 @@ export abstract class SandboxBase {
       connect: deps.connect,
       readyTimeoutMs: deps.readyTimeoutMs,
       destroy: (tenant, id) => this.destroy(tenant, id),
+      flush: async (rec) => {
+        const agent = this.deps.connect(this.endpointOf(rec));
+        await agent.call('exec', { command: ['sync'], timeout: FLUSH_TIMEOUT_MS });
+      },
       log: deps.log,
     });
   }
