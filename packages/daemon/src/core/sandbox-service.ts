@@ -248,10 +248,21 @@ export class SandboxService extends SandboxBase {
     );
   }
 
-  /** Attach to the terminal of a session (the default when none) at the sandbox's agent. */
+  /**
+   * Attach to the terminal of a session (the default when none) at the sandbox's agent; an
+   * attached terminal is activity until its socket closes.
+   */
   async openPty(tenant: string, id: string, attach: PtyAttach): Promise<AgentPty> {
-    return this.work(tenant, id, (rec) =>
-      this.withAgent(rec, () => agentOpenPty(this.endpointOf(rec), attach)),
+    return this.work(
+      tenant,
+      id,
+      async (rec, release) => {
+        const pty = await this.withAgent(rec, () => agentOpenPty(this.endpointOf(rec), attach));
+        if (pty.socket.destroyed) release();
+        else pty.socket.once('close', release);
+        return pty;
+      },
+      true,
     );
   }
 
