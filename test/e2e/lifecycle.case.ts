@@ -74,6 +74,8 @@ export function describeLifecycle(ctx: () => LifecycleContext): void {
         const list = await sb.listProcesses();
         expect(list.find((p) => p.id === again.id)?.status).toBe('running');
         expect(list.find((p) => p.id === proc.id)).toBeUndefined();
+        // Left paused: destroy (below) must end a frozen sandbox too.
+        await sb.pause();
       });
     });
 
