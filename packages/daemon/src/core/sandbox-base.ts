@@ -2,7 +2,6 @@
  * What every core operation shares: finding a tenant's sandbox (woken when it sleeps), calling
  * its agent, noticing its death, the state machine's transitions and start-up recovery.
  */
-import {} from 'node:crypto';
 import {
   AGENT_PORT,
   PaddockError,
@@ -25,15 +24,9 @@ import { networkPlan, type Subnet } from '../net/plan.js';
 import type { SandboxRecord, SandboxStore } from '../store/sandboxes.js';
 import type { AgentClient } from '../agent-link/client.js';
 import type { AgentEndpoint } from '../backends/backend.js';
-import {} from './readiness.js';
-import {} from '../agent-link/stream.js';
-import type {} from 'node:stream';
-import {} from '../agent-link/raw.js';
-import {} from '../agent-link/pty.js';
 import type { QuotaStore } from '../store/quotas.js';
 import { Lifecycle } from './lifecycle.js';
 import { cappedTimeout } from './limits.js';
-import {} from './new-record.js';
 
 export interface SandboxServiceDeps {
   store: SandboxStore;

@@ -27,18 +27,13 @@ import {
   type WatchRequest,
 } from '@paddock/protocol';
 import type { SandboxSpec } from '../backends/backend.js';
-import type {} from '../log.js';
 import { slotCount } from '../net/plan.js';
 import type { SandboxRecord } from '../store/sandboxes.js';
-import type {} from '../agent-link/client.js';
-import type {} from '../backends/backend.js';
 import { waitForAgent } from './readiness.js';
 import { PROCESS_LOG_STREAM, WATCH_STREAM, agentEventStream } from '../agent-link/stream.js';
 import type { Readable } from 'node:stream';
 import { agentReadStream, agentWriteStream } from '../agent-link/raw.js';
 import { agentOpenPty, type AgentPty } from '../agent-link/pty.js';
-import type {} from '../store/quotas.js';
-import {} from './lifecycle.js';
 import { checkProcessRoom, checkSessionRoom } from './limits.js';
 import { newRecord } from './new-record.js';
 import { SandboxBase, type SandboxServiceDeps } from './sandbox-base.js';
@@ -167,7 +162,7 @@ export class SandboxService extends SandboxBase {
         this.relay(
           rec,
           this.deps.stream(this.endpointOf(rec), this.commandOf(rec, req), signal),
-          release,
+          onAbort(signal, release),
         ),
       true,
     );
@@ -201,7 +196,7 @@ export class SandboxService extends SandboxBase {
         this.relay(
           rec,
           agentEventStream(this.endpointOf(rec), PROCESS_LOG_STREAM, { processId }, signal),
-          release,
+          onAbort(signal, release),
         ),
       true,
     );
@@ -218,7 +213,11 @@ export class SandboxService extends SandboxBase {
       tenant,
       id,
       (rec, release) =>
-        this.relay(rec, agentEventStream(this.endpointOf(rec), WATCH_STREAM, req, signal), release),
+        this.relay(
+          rec,
+          agentEventStream(this.endpointOf(rec), WATCH_STREAM, req, signal),
+          onAbort(signal, release),
+        ),
       true,
     );
   }
@@ -353,4 +352,11 @@ export class SandboxService extends SandboxBase {
     this.deps.store.touch(tenant, id, Date.now());
     return this.get(tenant, id);
   }
+}
+
+/** Also release when the client goes away (a stream it never read would never finish). */
+function onAbort(signal: AbortSignal, release: () => void): () => void {
+  if (signal.aborted) release();
+  else signal.addEventListener('abort', release, { once: true });
+  return release;
 }
