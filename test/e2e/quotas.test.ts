@@ -6,7 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PaddockError } from '@paddock/sdk';
 import { Paddock, QuotaExceededError, getSandbox } from '@paddock/sdk';
-import { removeDataDir, startDaemon, type TestDaemon } from './harness.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { CLI, removeDataDir, startDaemon, type TestDaemon } from './harness.js';
+
+const run = promisify(execFile);
 
 const errOf = async (p: Promise<unknown>) => (await p.catch((e: unknown) => e)) as PaddockError;
 
@@ -85,6 +89,34 @@ describe('tenant quotas', () => {
     expect(won).toHaveLength(2);
     expect(codes).toEqual(['QUOTA_EXCEEDED', 'QUOTA_EXCEEDED', 'QUOTA_EXCEEDED']);
     expect((await b.listSandboxes()).length).toBe(2);
+  });
+
+  it('sets and shows quotas and sleeps and wakes with the CLI', async () => {
+    const paddock = async (key: string, ...args: string[]) => {
+      const env = { ...process.env, PADDOCK_URL: daemon.url, PADDOCK_API_KEY: key };
+      return (await run(process.execPath, [CLI, ...args], { env })).stdout;
+    };
+    const set = await paddock(
+      daemon.apiKey,
+      'quota',
+      'set',
+      'qc',
+      '--sandboxes',
+      '4',
+      '--max',
+      'pids=64',
+    );
+    expect(set).toMatch(/^tenant qc\n/);
+    expect(set).toMatch(/sandboxes\s+0\s+4/);
+    expect(set).toMatch(/perSandbox\.pids\s+64/);
+    const key = (await admin.createKey({ tenant: 'qc' })).key;
+    expect(await paddock(key, 'create', 'napper', '--pids', '64', '--sleep-after', '1h')).toBe(
+      'napper\n',
+    );
+    expect(await paddock(key, 'quota')).toMatch(/sandboxes\s+1\s+4/);
+    expect(await paddock(key, 'sleep', 'napper')).toBe('napper\tsleeping\n');
+    expect(await paddock(key, 'wake', 'napper')).toBe('napper\trunning\n');
+    await paddock(key, 'rm', 'napper');
   });
 
   it("answers another tenant's sandbox and a missing one alike, in like time", async () => {
