@@ -65,6 +65,16 @@ describe('lifecycle', () => {
     expect(core.get('t', 'kept').state).toBe('sleeping');
   });
 
+  it("pauses instead of stopping on the timer with sleepMode 'pause'", async () => {
+    const { core, store, backend } = setup();
+    await core.create('t', { id: 'p', sleepAfter: 1, sleepMode: 'pause' });
+    store.touch('t', 'p', Date.now() - 5000);
+    await core.lifecycle.tick();
+    expect(core.get('t', 'p')).toMatchObject({ state: 'sleeping', sleepMode: 'pause' });
+    await core.exec('t', 'p', { command: 'true' });
+    expect(backend.calls).toEqual(['create p', 'pause p', 'resume p']);
+  });
+
   it('destroys a sandbox whose ttl passed, timers surviving a restart (state in SQLite)', async () => {
     const { core, db, backend } = setup();
     await core.create('t', { id: 'short', ttl: 60 });
