@@ -15,6 +15,7 @@ import { describePty } from './pty.case.js';
 import { describeWatch } from './watch.case.js';
 import { describeLimits } from './limits.case.js';
 import { describeInterpreter } from './interpreter.case.js';
+import { describeLifecycle } from './lifecycle.case.js';
 
 export interface ConformanceOptions {
   backend: string;
@@ -42,7 +43,7 @@ export function describeConformance(opts: ConformanceOptions): void {
       daemon = await startDaemon({
         backend: opts.backend,
         subnet: opts.subnet,
-        env: { PADDOCK_SSE_HEARTBEAT_MS: '300' },
+        env: { PADDOCK_SSE_HEARTBEAT_MS: '300', PADDOCK_LIFECYCLE_TICK_MS: '200' },
       });
       client = new Paddock({ url: daemon.url, apiKey: daemon.apiKey });
       a = getSandbox(client, 'conf-a', { limits: { memoryMiB: 256, pids: 128, diskMiB: 256 } });
@@ -322,6 +323,7 @@ export function describeConformance(opts: ConformanceOptions): void {
     });
 
     describeLimits(ctx);
+    describeLifecycle(ctx);
     describeSessions(ctx);
     describePty(() => ({ client, apiKey: daemon.apiKey }));
     describeWatch(ctx);

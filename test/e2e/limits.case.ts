@@ -36,6 +36,54 @@ export function describeLimits(ctx: () => LimitsContext): void {
       });
     });
 
+    it('applies openFiles, inodes, maxCommandMs, maxProcesses and maxSessions', async () => {
+      const limits = {
+        openFiles: 300,
+        inodes: 4096,
+        maxCommandMs: 8000,
+        maxProcesses: 2,
+        maxSessions: 1,
+        diskMiB: 64,
+      };
+      const sb = getSandbox(ctx().client, 'conf-knobs', { limits });
+      try {
+        expect((await sb.exec('ulimit -n; ulimit -Hn')).stdout).toBe('300\n300\n');
+        const inodes = await sb.exec([
+          'python3',
+          '-c',
+          [
+            'import errno, os',
+            'os.makedirs("/workspace/many")',
+            'print(os.statvfs("/workspace").f_files)',
+            'n = 0',
+            'try:',
+            '    while n < 10000:',
+            '        open(f"/workspace/many/{n}", "w").close(); n += 1',
+            'except OSError as e:',
+            '    print(errno.errorcode[e.errno], n)',
+          ].join('\n'),
+        ]);
+        const [total, outcome] = inodes.stdout.trim().split('\n');
+        // mkfs.ext4 rounds -N to whole inode-table blocks per group.
+        expect(Number(total)).toBeGreaterThan(3800);
+        expect(Number(total)).toBeLessThan(4600);
+        expect(outcome).toMatch(/^ENOSPC \d+$/);
+        expect(Number(outcome?.split(' ')[1])).toBeLessThan(4096);
+        await sb.exec('rm -rf /workspace/many');
+        const slow = await sb.exec('sleep 30', { timeout: 60_000 }).catch((e: unknown) => e);
+        expect((slow as PaddockError).code).toBe('COMMAND_TIMEOUT');
+        await sb.startProcess('sleep 1000');
+        await sb.startProcess('sleep 1000');
+        const third = await sb.startProcess('sleep 1000').catch((e: unknown) => e);
+        expect((third as PaddockError).code).toBe('PROCESS_LIMIT_REACHED');
+        await sb.createSession({ id: 'one' });
+        const second = await sb.createSession({ id: 'two' }).catch((e: unknown) => e);
+        expect((second as PaddockError).code).toBe('SESSION_LIMIT_REACHED');
+      } finally {
+        await sb.destroy();
+      }
+    });
+
     it('stops a disk fill at the quota with an error, not a crash', async () => {
       const fill = await ctx().neighbour.exec(
         'dd if=/dev/zero of=/workspace/fill bs=1M count=1024 2>&1; echo rc=$?',

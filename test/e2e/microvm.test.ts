@@ -190,6 +190,18 @@ function describeSmoke(): void {
       expect((await a.exec('echo fine')).stdout).toBe('fine\n');
     });
 
+    it('sleeps (QEMU gone, data disk kept), wakes on the next call, pauses and resumes', async () => {
+      expect((await a.exec('ulimit -n')).stdout).toBe('4096\n');
+      await a.writeFile('/workspace/sleep.txt', 'kept across sleep');
+      expect((await a.sleep()).state).toBe('sleeping');
+      expect([...qemuPids(daemon.dataDir).values()].filter(isQemu)).toEqual([]);
+      expect((await a.readFile('/workspace/sleep.txt')).content).toBe('kept across sleep');
+      await a.exec('nohup sleep 1000 > /dev/null 2>&1 &');
+      expect((await a.pause()).state).toBe('sleeping');
+      expect((await a.resume()).state).toBe('running');
+      expect((await a.exec('pgrep -x sleep > /dev/null && echo kept')).stdout).toBe('kept\n');
+    });
+
     it('boots a probe VM (what --backend auto does before choosing microvm)', async () => {
       const config = loadConfig({ 'image-dir': IMAGE_DIR, 'data-dir': daemon.dataDir }, {});
       const image = await prepareImage(config, () => undefined);

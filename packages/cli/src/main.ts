@@ -19,6 +19,11 @@ import {
   setup,
   shell,
   unexpose,
+  sleep,
+  wake,
+  pause,
+  resume,
+  quota,
 } from './commands/index.js';
 import { generalHelp } from './help.js';
 import { reportError } from './report.js';
@@ -38,7 +43,12 @@ const COMMANDS: readonly Command[] = [
   unexpose,
   ports,
   rm,
+  sleep,
+  wake,
+  pause,
+  resume,
   keys,
+  quota,
   setup,
   serve,
 ];

@@ -28,7 +28,17 @@ describe('formatTable', () => {
         backend: 'jail',
         isolation: 'namespace',
         createdAt: '2026-12-04T12:00:00.000Z',
-        limits: { cpuMillis: 1000, memoryMiB: 256, diskMiB: 1024, pids: 256 },
+        limits: {
+          cpuMillis: 1000,
+          memoryMiB: 256,
+          diskMiB: 1024,
+          pids: 256,
+          inodes: 65_536,
+          openFiles: 4096,
+          maxCommandMs: 3_600_000,
+          maxProcesses: 256,
+          maxSessions: 32,
+        },
       },
     ]);
     expect(table.split('\n')[0]).toMatch(/^ID\s+STATE\s+BACKEND\s+ISOLATION\s+CREATED$/);

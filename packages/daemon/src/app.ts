@@ -23,6 +23,9 @@ import type { Route } from './api/route.js';
 import { PreviewStore } from './store/previews.js';
 import { authenticate, hashKey, newApiKey } from './auth/api-keys.js';
 import { interpreterRoutes } from './api/interpreter.js';
+import { lifecycleRoutes } from './api/lifecycle.js';
+import { quotaRoutes } from './api/quotas.js';
+import { QuotaStore } from './store/quotas.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import { selectBackend } from './backends/select.js';
 import type { DaemonConfig } from './config.js';
@@ -31,8 +34,8 @@ import { installFirewall, removeFirewall } from './host/netns.js';
 import { ensureImage } from './image/build.js';
 import { defaultRecipe } from './image/recipe.js';
 import type { Logger } from './log.js';
-import { parseSubnet, subnetCidr } from './net/plan.js';
-import { openDb } from './store/db.js';
+import { parseSubnet, subnetCidr, type Subnet } from './net/plan.js';
+import { openDb, type Db } from './store/db.js';
 import { KeyStore } from './store/keys.js';
 import { SandboxStore } from './store/sandboxes.js';
 import { VERSION } from './version.js';
@@ -65,29 +68,9 @@ export async function startDaemon(
   await bootstrapKey(config, keys, announce);
   const subnet = parseSubnet(config.subnet);
   await installFirewall(subnetCidr(subnet));
-  const selection = await selectBackend(config.backend, {
-    dataDir: config.dataDir,
-    imageRootfs: image.rootfs,
-    hostIdBase: config.hostIdBase,
-    vm: image.vm,
-    vmProblem: image.vmProblem,
-  });
-  const backend = selection.backend;
-  log.info('backend selected', { backend: backend.name, why: selection.reasons.join('; ') });
-  const sandboxes = new SandboxStore(db);
-  const core = new SandboxService({
-    store: sandboxes,
-    backends: new Map(selection.available.map((b) => [b.name, b])),
-    defaultBackend: backend.name,
-    connect: agentClient,
-    stream: agentExecStream,
-    defaults: config.defaults,
-    subnet,
-    log,
-    readyTimeoutMs: 30_000,
-    outputLimitBytes: config.outputLimitBytes,
-  });
+  const { core, sandboxes, quotas, selection } = await openCore(config, db, subnet, log, image);
   await core.recover();
+  core.lifecycle.start(config.lifecycleTickMs);
   const previews = await startPreviews({
     config,
     previews: new PreviewStore(db),
@@ -96,7 +79,7 @@ export async function startDaemon(
     log,
     authenticate: (header) => authenticate(keys, header),
   });
-  const api = apiRoutes(core, keys, previews.service);
+  const api = apiRoutes({ core, keys, previews: previews.service, quotas, sandboxes, config });
   const server = createApiServer({
     routes: [...metaRoutes(VERSION, selection, api), ...api],
     keys,
@@ -111,10 +94,11 @@ export async function startDaemon(
   previews.reserve(port);
   const url = `http://${config.host}:${port}`;
   const preview = previews.info();
-  announce(JSON.stringify({ event: 'listening', url, backend: backend.name, preview }));
+  announce(JSON.stringify({ event: 'listening', url, backend: selection.backend.name, preview }));
   return {
     url,
     close: async () => {
+      core.lifecycle.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await previews.close();
@@ -126,7 +110,52 @@ export async function startDaemon(
   };
 }
 
-function apiRoutes(core: SandboxService, keys: KeyStore, previews: PreviewService): Route[] {
+/** The backends this host runs and the core over them and the store. */
+async function openCore(
+  config: DaemonConfig,
+  db: Db,
+  subnet: Subnet,
+  log: Logger,
+  image: Awaited<ReturnType<typeof prepareImage>>,
+) {
+  const selection = await selectBackend(config.backend, {
+    dataDir: config.dataDir,
+    imageRootfs: image.rootfs,
+    hostIdBase: config.hostIdBase,
+    vm: image.vm,
+    vmProblem: image.vmProblem,
+  });
+  const backend = selection.backend;
+  log.info('backend selected', { backend: backend.name, why: selection.reasons.join('; ') });
+  const sandboxes = new SandboxStore(db);
+  const quotas = new QuotaStore(db);
+  const core = new SandboxService({
+    store: sandboxes,
+    backends: new Map(selection.available.map((b) => [b.name, b])),
+    defaultBackend: backend.name,
+    connect: agentClient,
+    stream: agentExecStream,
+    defaults: config.defaults,
+    quota: config.quota,
+    quotas,
+    subnet,
+    log,
+    readyTimeoutMs: 30_000,
+    outputLimitBytes: config.outputLimitBytes,
+  });
+  return { core, sandboxes, quotas, selection };
+}
+
+interface RouteDeps {
+  core: SandboxService;
+  keys: KeyStore;
+  previews: PreviewService;
+  quotas: QuotaStore;
+  sandboxes: SandboxStore;
+  config: DaemonConfig;
+}
+
+function apiRoutes({ core, keys, previews, quotas, sandboxes, config }: RouteDeps): Route[] {
   return [
     ...sandboxRoutes(core),
     ...sessionRoutes(core),
@@ -137,6 +166,8 @@ function apiRoutes(core: SandboxService, keys: KeyStore, previews: PreviewServic
     ...interpreterRoutes(core),
     ...keyRoutes(keys),
     ...previewRoutes(previews),
+    ...lifecycleRoutes(core),
+    ...quotaRoutes({ quotas, sandboxes, defaults: config.quota }),
   ];
 }
 

@@ -3,7 +3,13 @@
  * calls this; everything else receives the parsed config.
  */
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_DAEMON_PORT, DEFAULT_OUTPUT_LIMIT_BYTES, type Limits } from '@paddock/protocol';
+import {
+  DEFAULT_DAEMON_PORT,
+  DEFAULT_OUTPUT_LIMIT_BYTES,
+  type Limits,
+  type Quota,
+} from '@paddock/protocol';
+import { parseLimitList, parseTotals } from './config-limits.js';
 import type { BackendChoice } from './backends/select.js';
 
 const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'microvm', 'gvisor', 'jail'];
@@ -25,6 +31,7 @@ export interface DaemonConfig {
   outputLimitBytes: number;
   /** Per-key requests per second and burst (PADDOCK_RATE_LIMIT="perSecond/burst"). */
   rateLimit: { perSecond: number; burst: number };
+  /** Limits of a sandbox whose create does not say (--limits). */
   defaults: Limits;
   /** The preview proxy: host form `{port}-{id}-{token}.{previewDomain}` on its own listener. */
   preview: {
@@ -34,9 +41,38 @@ export interface DaemonConfig {
     /** The path form `/{id}/{port}/{token}/` listener; off when undefined. */
     path: { host: string; port: number } | undefined;
   };
+  /** Every tenant's quota unless an admin overrides it (--quota, --max-limits). */
+  quota: Quota;
+  /** How often lifecycle timers (sleepAfter, ttl) are checked. */
+  lifecycleTickMs: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { cpuMillis: 1000, memoryMiB: 512, diskMiB: 1024, pids: 512 };
+export const DEFAULT_LIMITS: Limits = {
+  cpuMillis: 1000,
+  memoryMiB: 512,
+  diskMiB: 1024,
+  pids: 512,
+  inodes: 65_536,
+  openFiles: 4096,
+  maxCommandMs: 3600 * 1000,
+  maxProcesses: 256,
+  maxSessions: 32,
+};
+
+/** The largest a create may ask for, per limit, unless an admin says otherwise. */
+export const DEFAULT_MAX_LIMITS: Limits = {
+  cpuMillis: 8000,
+  memoryMiB: 8192,
+  diskMiB: 32 * 1024,
+  pids: 8192,
+  inodes: 4 * 1024 * 1024,
+  openFiles: 16_384,
+  maxCommandMs: 24 * 3600 * 1000,
+  maxProcesses: 1024,
+  maxSessions: 256,
+};
+
+export const DEFAULT_QUOTA_TOTALS = { sandboxes: 50, memoryMiB: 16 * 1024, diskMiB: 64 * 1024 };
 
 type Flags = Record<string, string | undefined>;
 
@@ -69,8 +105,17 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): DaemonConfig {
     outputLimitBytes: Number(
       pick('output-limit-bytes', 'PADDOCK_OUTPUT_LIMIT_BYTES', String(DEFAULT_OUTPUT_LIMIT_BYTES)),
     ),
-    defaults: DEFAULT_LIMITS,
     preview: previewConfig(pick),
+    defaults: parseLimitList(pick('limits', 'PADDOCK_LIMITS', ''), DEFAULT_LIMITS, '--limits'),
+    quota: {
+      ...parseTotals(pick('quota', 'PADDOCK_QUOTA', ''), DEFAULT_QUOTA_TOTALS),
+      perSandbox: parseLimitList(
+        pick('max-limits', 'PADDOCK_MAX_LIMITS', ''),
+        DEFAULT_MAX_LIMITS,
+        '--max-limits',
+      ),
+    },
+    lifecycleTickMs: Number(env['PADDOCK_LIFECYCLE_TICK_MS'] ?? 1000),
   };
 }
 

@@ -20,6 +20,10 @@ const USAGE = `usage: paddockd <serve|setup> [options]
   --preview-listen HOST:PORT  preview proxy, host form (PADDOCK_PREVIEW_LISTEN, default 127.0.0.1:7071)
   --preview-domain D  preview host names are {port}-{id}-{token}.D (PADDOCK_PREVIEW_DOMAIN, default localhost)
   --preview-path-listen HOST:PORT|off  preview proxy, path form /{id}/{port}/{token}/ (default off)
+  --limits LIST      default sandbox limits, e.g. memoryMiB=256,pids=128 (PADDOCK_LIMITS)
+  --max-limits LIST  most a create may ask for per limit, every tenant (PADDOCK_MAX_LIMITS)
+  --quota LIST       every tenant's totals: sandboxes=N,memoryMiB=N,diskMiB=N (PADDOCK_QUOTA);
+                     an admin overrides them per tenant (paddock quota set)
 `;
 
 const OPTIONS = {
@@ -36,6 +40,9 @@ const OPTIONS = {
   'preview-listen': { type: 'string' },
   'preview-domain': { type: 'string' },
   'preview-path-listen': { type: 'string' },
+  limits: { type: 'string' },
+  'max-limits': { type: 'string' },
+  quota: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -57,22 +57,117 @@ export function isolationOf(backend: BackendName): Isolation {
   return table[backend];
 }
 
+/** The largest value each per-sandbox limit may take; a tenant's maxima are at most these. */
+export const LIMIT_BOUNDS = {
+  cpuMillis: { min: 100, max: 64_000 },
+  memoryMiB: { min: 32, max: 256 * 1024 },
+  diskMiB: { min: 64, max: 1024 * 1024 },
+  pids: { min: 16, max: 65_536 },
+  inodes: { min: 1024, max: 16 * 1024 * 1024 },
+  openFiles: { min: 64, max: 1_048_576 },
+  maxCommandMs: { min: 1000, max: 24 * 3600 * 1000 },
+  maxProcesses: { min: 1, max: 1024 },
+  maxSessions: { min: 1, max: 256 },
+} as const;
+export type LimitName = keyof typeof LIMIT_BOUNDS;
+export const LIMIT_NAMES = Object.keys(LIMIT_BOUNDS) as LimitName[];
+
+const LIMIT_DESCRIPTIONS: Record<LimitName, string> = {
+  cpuMillis: '1000 = one core',
+  memoryMiB: 'Memory (MiB); the kernel kills what goes over.',
+  diskMiB: "Size of the sandbox's own disk (MiB); writes past it fail with ENOSPC.",
+  pids: 'Processes and threads the sandbox may have at once.',
+  inodes: "Files the sandbox's disk may hold (mkfs.ext4 -N).",
+  openFiles: 'RLIMIT_NOFILE of every process in the sandbox.',
+  maxCommandMs: 'Longest a command may run (caps exec and session timeouts; milliseconds).',
+  maxProcesses: 'Background processes running at once (startProcess).',
+  maxSessions: 'Sessions open at once (createSession).',
+};
+
+function limitField(name: LimitName, min: number = LIMIT_BOUNDS[name].min) {
+  return int({ min, max: LIMIT_BOUNDS[name].max, description: LIMIT_DESCRIPTIONS[name] });
+}
+
 export const limitsSchema = object({
-  cpuMillis: optional(int({ min: 100, max: 64_000, description: '1000 = one core' })),
-  memoryMiB: optional(int({ min: 32, max: 256 * 1024 })),
-  diskMiB: optional(int({ min: 64, max: 1024 * 1024 })),
-  pids: optional(int({ min: 16, max: 65_536 })),
+  cpuMillis: optional(limitField('cpuMillis')),
+  memoryMiB: optional(limitField('memoryMiB')),
+  diskMiB: optional(limitField('diskMiB')),
+  pids: optional(limitField('pids')),
+  inodes: optional(limitField('inodes')),
+  openFiles: optional(limitField('openFiles')),
+  maxCommandMs: optional(limitField('maxCommandMs')),
+  maxProcesses: optional(limitField('maxProcesses')),
+  maxSessions: optional(limitField('maxSessions')),
 });
 export type LimitsInput = Infer<typeof limitsSchema>;
 export type Limits = Required<LimitsInput>;
+
+/** Every limit, as a sandbox's info reports it. */
+export const fullLimitsSchema = object({
+  cpuMillis: limitField('cpuMillis', 0),
+  memoryMiB: limitField('memoryMiB', 0),
+  diskMiB: limitField('diskMiB', 0),
+  pids: limitField('pids', 0),
+  inodes: limitField('inodes', 0),
+  openFiles: limitField('openFiles', 0),
+  maxCommandMs: limitField('maxCommandMs', 0),
+  maxProcesses: limitField('maxProcesses', 0),
+  maxSessions: limitField('maxSessions', 0),
+});
+
+/** The longest sleepAfter and ttl: 30 days. */
+export const MAX_DURATION_SECONDS = 30 * 24 * 3600;
+
+/**
+ * A duration: seconds, or a string such as "30s", "10m", "1h", "2d" (as Cloudflare's sleepAfter).
+ */
+export const durationSchema = union(
+  int({ min: 1, max: MAX_DURATION_SECONDS, description: 'Seconds.' }),
+  string({
+    minLength: 2,
+    maxLength: 12,
+    pattern: /^[1-9][0-9]{0,7}[smhd]$/,
+    patternHint: 'a number followed by s, m, h or d (e.g. "30s", "10m")',
+  }),
+  'must be a number of seconds or a string such as "30s", "10m", "1h"',
+);
+export type Duration = Infer<typeof durationSchema>;
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** Milliseconds of a duration; VALIDATION-style Error when over MAX_DURATION_SECONDS. */
+export function durationMs(d: Duration): number {
+  const seconds =
+    typeof d === 'number' ? d : Number(d.slice(0, -1)) * (UNIT_SECONDS[d.slice(-1)] ?? 0);
+  return Math.min(seconds, MAX_DURATION_SECONDS) * 1000;
+}
+
+/** How an idle sandbox sleeps: `stop` its runtime (disk kept) or `pause` it (memory kept). */
+export const sleepModeSchema = literal('stop', 'pause');
+export type SleepMode = Infer<typeof sleepModeSchema>;
 
 export const createSandboxSchema = object({
   id: optional(sandboxIdSchema),
   backend: optional(backendNameSchema),
   limits: optional(limitsSchema),
   env: optional(envSchema),
+  /** Idle time after which the sandbox sleeps (the next call wakes it); none = never. */
+  sleepAfter: optional(durationSchema),
+  /** How it sleeps; default `stop` (files on disk kept, processes end). */
+  sleepMode: optional(sleepModeSchema),
+  /** Never sleeps while true (ttl still applies). */
+  keepAlive: optional(boolean()),
+  /** Hard lifetime: the sandbox is destroyed this long after creation, awake or not. */
+  ttl: optional(durationSchema),
 });
 export type CreateSandboxRequest = Infer<typeof createSandboxSchema>;
+
+/** Changes to a live sandbox's lifecycle settings (PATCH /v1/sandboxes/{id}). */
+export const updateSandboxSchema = object({
+  keepAlive: optional(boolean()),
+  sleepAfter: optional(durationSchema),
+});
+export type UpdateSandboxRequest = Infer<typeof updateSandboxSchema>;
 
 export const sandboxInfoSchema = object({
   id: sandboxIdSchema,
@@ -81,12 +176,13 @@ export const sandboxInfoSchema = object({
   backend: backendNameSchema,
   isolation: isolationSchema,
   createdAt: string({ maxLength: 64 }),
-  limits: object({
-    cpuMillis: int({ min: 0, max: 64_000 }),
-    memoryMiB: int({ min: 0, max: 256 * 1024 }),
-    diskMiB: int({ min: 0, max: 1024 * 1024 }),
-    pids: int({ min: 0, max: 65_536 }),
-  }),
+  limits: fullLimitsSchema,
+  /** Idle milliseconds before it sleeps, when set. */
+  sleepAfterMs: optional(int({ min: 0, max: MAX_DURATION_SECONDS * 1000 })),
+  sleepMode: optional(sleepModeSchema),
+  keepAlive: optional(boolean()),
+  /** When the ttl destroys it, when set. */
+  expiresAt: optional(string({ maxLength: 64 })),
 });
 export type SandboxInfo = Infer<typeof sandboxInfoSchema>;
 

@@ -40,7 +40,7 @@ export const ERRORS = {
   },
   INVALID_STATE: {
     status: 409,
-    hint: 'Wait for the sandbox to be running, or destroy and create it again.',
+    hint: "The operation is not allowed in the sandbox's current state (see `paddock ls`); wait for it to be running, wake it, or destroy and create it again.",
   },
   RATE_LIMITED: {
     status: 429,
@@ -79,7 +79,7 @@ export const ERRORS = {
   },
   PROCESS_LIMIT_REACHED: {
     status: 409,
-    hint: 'The sandbox tracks at most 1024 processes; kill some with killProcess or killAllProcesses.',
+    hint: 'The sandbox runs as many background processes as its `maxProcesses` limit (and tracks at most 1024); kill some with killProcess or killAllProcesses.',
   },
   PROCESS_READY_TIMEOUT: {
     status: 408,
@@ -212,6 +212,14 @@ export const ERRORS = {
     retryable: true,
   },
   GIT_CLONE_FAILED: { status: 500, hint: "git clone failed; the message has git's reason." },
+  QUOTA_EXCEEDED: {
+    status: 403,
+    hint: "The tenant's quota does not allow it (details name the limit, what is used and the maximum); destroy sandboxes, ask for less, or have an admin raise the quota (`paddock quota set`).",
+  },
+  SESSION_LIMIT_REACHED: {
+    status: 409,
+    hint: 'The sandbox has as many sessions open as its `maxSessions` limit; delete one with deleteSession, or create the sandbox with a larger limit.',
+  },
   INTERNAL_ERROR: { status: 500, hint: 'An unexpected error; the daemon log has the detail.' },
 } as const satisfies Record<string, ErrorSpec>;
 

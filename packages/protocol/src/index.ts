@@ -12,3 +12,4 @@ export * from './keys.js';
 export * from './previews.js';
 export * from './interpreter.js';
 export * from './git.js';
+export * from './quotas.js';

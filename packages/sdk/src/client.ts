@@ -8,6 +8,8 @@ import {
   type CreatedKey,
   type KeyInfo,
   type KeyList,
+  type QuotaOverride,
+  type QuotaStatus,
   type SandboxInfo,
   type SandboxList,
 } from '@paddock/protocol';
@@ -172,6 +174,29 @@ export class Paddock {
    */
   revokeKey(id: string): Promise<KeyInfo> {
     return this.request<KeyInfo>('DELETE', `/v1/keys/${encodeURIComponent(id)}`);
+  }
+
+  /**
+   * The caller's tenant quota (or, with an admin key, any tenant's) and what it uses.
+   *
+   * @example
+   * const { quota, used } = await paddock.getQuota();
+   */
+  getQuota(tenant?: string): Promise<QuotaStatus> {
+    const path =
+      tenant === undefined ? '/v1/quota' : `/v1/tenants/${encodeURIComponent(tenant)}/quota`;
+    return this.request<QuotaStatus>('GET', path);
+  }
+
+  /**
+   * Set a tenant's quota override (needs an admin key); what it leaves out is the default.
+   *
+   * @example
+   * await admin.setQuota('team-a', { sandboxes: 5, perSandbox: { memoryMiB: 1024 } });
+   */
+  setQuota(tenant: string, quota: QuotaOverride): Promise<QuotaStatus> {
+    const path = `/v1/tenants/${encodeURIComponent(tenant)}/quota`;
+    return this.request<QuotaStatus>('PUT', path, { body: quota });
   }
 
   /**

@@ -126,6 +126,18 @@ export class InvalidStateError extends PaddockError {
 }
 
 /**
+ * The tenant's quota does not allow the create; `details` name the limit, used, requested, max.
+ *
+ * @example
+ * if (e instanceof QuotaExceededError) console.error(e.details?.['limit']);
+ */
+export class QuotaExceededError extends PaddockError {
+  constructor(message: string, init?: PaddockErrorInit) {
+    super('QUOTA_EXCEEDED', message, init);
+  }
+}
+
+/**
  * The command ran past its `timeout` and was killed; the output it made so far is kept.
  *
  * @example
@@ -244,6 +256,7 @@ const CLASS_BY_CODE: { readonly [C in ErrorCode]?: CodedErrorClass } = {
   UNAUTHORIZED: UnauthorizedError,
   VALIDATION_FAILED: ValidationError,
   INVALID_STATE: InvalidStateError,
+  QUOTA_EXCEEDED: QuotaExceededError,
   COMMAND_TIMEOUT: CommandTimeoutError,
   FILE_NOT_FOUND: FileNotFoundError,
   SANDBOX_UNAVAILABLE: SandboxUnavailableError,

@@ -54,9 +54,9 @@ export class Existence {
   }
 
   async #create(): Promise<void> {
-    const { limits, env } = this.options;
+    const { createIfMissing: _, ...create } = this.options;
     try {
-      await this.client.createSandbox({ id: this.id, limits, env });
+      await this.client.createSandbox({ id: this.id, ...create });
     } catch (e) {
       if (!(PaddockError.is(e) && e.code === 'SANDBOX_ALREADY_EXISTS')) throw e;
     }

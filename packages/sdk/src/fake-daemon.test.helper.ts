@@ -46,7 +46,17 @@ export function sandboxInfo(id: string): SandboxInfo {
     backend: 'jail',
     isolation: 'namespace',
     createdAt: '2026-12-04T12:00:00.000Z',
-    limits: { cpuMillis: 1000, memoryMiB: 256, diskMiB: 1024, pids: 256 },
+    limits: {
+      cpuMillis: 1000,
+      memoryMiB: 256,
+      diskMiB: 1024,
+      pids: 256,
+      inodes: 65_536,
+      openFiles: 4096,
+      maxCommandMs: 3_600_000,
+      maxProcesses: 256,
+      maxSessions: 32,
+    },
   };
 }
 

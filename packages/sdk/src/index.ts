@@ -12,6 +12,7 @@ export {
   UnauthorizedError,
   ValidationError,
   InvalidStateError,
+  QuotaExceededError,
   CommandTimeoutError,
   FileNotFoundError,
   SandboxUnavailableError,
@@ -83,5 +84,11 @@ export type {
   ExecutionResult,
   RichResult,
   GitCheckoutResult,
+  Duration,
+  SleepMode,
+  Quota,
+  QuotaOverride,
+  QuotaStatus,
+  UpdateSandboxRequest,
 } from '@paddock/protocol';
 export type { Terminal, TerminalExit, TerminalOptions } from './terminal.js';

@@ -1,5 +1,5 @@
 /** Options of `getSandbox` and of the sandbox's commands and file calls. */
-import type { Encoding } from '@paddock/protocol';
+import type { Duration, Encoding, SleepMode } from '@paddock/protocol';
 import type { LimitsInput } from './types.js';
 
 /**
@@ -13,6 +13,14 @@ export interface SandboxOptions {
   limits?: LimitsInput;
   /** Environment for every command, applied when this handle creates the sandbox. */
   env?: Record<string, string>;
+  /** Idle time after which it sleeps (e.g. "10m" or seconds); the next call wakes it. */
+  sleepAfter?: Duration;
+  /** How it sleeps: `stop` (default; files kept, processes end) or `pause` (memory kept). */
+  sleepMode?: SleepMode;
+  /** Never sleeps while true. */
+  keepAlive?: boolean;
+  /** Hard lifetime (e.g. "1h" or seconds): destroyed when it passes. */
+  ttl?: Duration;
   /**
    * Create the sandbox on first use (default true). With false, operations on a missing sandbox
    * throw SandboxNotFoundError instead.

@@ -38,6 +38,7 @@ import { Processes, type Process, type StartProcessOptions } from './process.js'
 import type { ReadFileRequest, WriteFileRequest } from './types.js';
 import { watchFiles, type WatchOptions } from './watch.js';
 import { openTerminal, type Terminal, type TerminalOptions } from './terminal.js';
+import { lifecycleCall, updateSettings, type Duration } from './lifecycle.js';
 import { Existence } from './existence.js';
 import type { ExecOptions, FileOptions, SandboxOptions } from './options.js';
 import { Previews, type ExposePortOptions } from './previews.js';
@@ -523,6 +524,36 @@ export class Sandbox implements AsyncDisposable {
    */
   info(): Promise<SandboxInfo> {
     return this.#run(() => this.#client.getSandboxInfo(this.id));
+  }
+
+  /** Sleep now: its runtime stops, its files stay; the next call wakes it. @example await sandbox.sleep(); */
+  sleep(): Promise<SandboxInfo> {
+    return this.#run(() => lifecycleCall(this.#client, this.id, 'sleep'));
+  }
+
+  /** Wake it now (any call wakes it too). @example await sandbox.wake(); */
+  wake(): Promise<SandboxInfo> {
+    return this.#run(() => lifecycleCall(this.#client, this.id, 'wake'));
+  }
+
+  /** Freeze every process, keeping memory; the next call resumes it. @example await sandbox.pause(); */
+  pause(): Promise<SandboxInfo> {
+    return this.#run(() => lifecycleCall(this.#client, this.id, 'pause'));
+  }
+
+  /** Resume a paused sandbox. @example await sandbox.resume(); */
+  resume(): Promise<SandboxInfo> {
+    return this.#run(() => lifecycleCall(this.#client, this.id, 'resume'));
+  }
+
+  /** Never sleep while true. @example await sandbox.setKeepAlive(true); */
+  setKeepAlive(keepAlive: boolean): Promise<SandboxInfo> {
+    return this.#run(() => updateSettings(this.#client, this.id, { keepAlive }));
+  }
+
+  /** Sleep after this idle time. @example await sandbox.setSleepAfter('5m'); */
+  setSleepAfter(sleepAfter: Duration): Promise<SandboxInfo> {
+    return this.#run(() => updateSettings(this.#client, this.id, { sleepAfter }));
   }
 
   /**

@@ -11,6 +11,9 @@ const OPTIONS = {
   pids: { type: 'string' },
   env: { type: 'string', short: 'e', multiple: true },
   backend: { type: 'string' },
+  'sleep-after': { type: 'string' },
+  'keep-alive': { type: 'boolean' },
+  ttl: { type: 'string' },
 } as const;
 
 const BACKENDS = ['jail', 'gvisor', 'microvm'] as const;
@@ -30,7 +33,17 @@ export function parseCreateArgs(argv: string[]): CreateArgs {
   const env = parseEnvPairs(values.env);
   if (Object.keys(env).length > 0) request.env = env;
   if (values.backend !== undefined) request.backend = backendFrom(values.backend);
+  if (values['sleep-after'] !== undefined) request.sleepAfter = durationFrom(values['sleep-after']);
+  if (values.ttl !== undefined) request.ttl = durationFrom(values.ttl);
+  if (values['keep-alive']) request.keepAlive = true;
   return { request, globals: globalsFrom(values) };
+}
+
+/** "30s", "10m", "1h", "2d" as given; bare digits are seconds. */
+function durationFrom(raw: string): string | number {
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (/^[1-9]\d*[smhd]$/.test(raw)) return raw;
+  throw new UsageError(`a duration is seconds or a number with s, m, h or d (got "${raw}")`);
 }
 
 function backendFrom(raw: string): (typeof BACKENDS)[number] {
@@ -66,6 +79,9 @@ Options:
   --pids <n>         Process limit
   -e, --env <K=V>    Environment for every command (repeatable)
   --backend <name>   jail, gvisor or microvm (default: the daemon's choice)
+  --sleep-after <d>  Sleep after this idle time (e.g. 10m); the next call wakes it
+  --keep-alive       Never sleep
+  --ttl <d>          Destroy it this long after creation (e.g. 1h)
 `,
   async run(argv) {
     const args = parseCreateArgs(argv);

@@ -12,3 +12,5 @@ export { shell } from './shell.js';
 export { keys } from './keys.js';
 export { expose, unexpose, ports } from './ports.js';
 export { runCode } from './run-code.js';
+export { sleep, wake, pause, resume } from './lifecycle.js';
+export { quota } from './quota.js';

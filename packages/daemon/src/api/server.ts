@@ -5,14 +5,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { PaddockError, parse, sandboxIdSchema, scopeAllows, validOrThrow } from '@paddock/protocol';
+import { PaddockError, parse, scopeAllows, validOrThrow } from '@paddock/protocol';
+import { checkParams } from './params.js';
 import { authenticate } from '../auth/api-keys.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
 import type { Logger } from '../log.js';
 import type { KeyStore } from '../store/keys.js';
 import { readJsonBody, sendJson } from './body.js';
 import { sendSse } from './sse.js';
-import { matchRoute, requiredScope, type Match, type Route } from './route.js';
+import { matchRoute, requiredScope, type Route } from './route.js';
 
 export interface ApiServerDeps {
   routes: readonly Route[];
@@ -62,7 +63,7 @@ async function handle(
     throw new PaddockError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}`);
   }
   const tenant = tenantOf(deps, match.route, req);
-  checkParams(match);
+  checkParams(match.params);
   const body = match.route.rawBody ? undefined : await readBody(deps, match.route, req);
   const abort = new AbortController();
   res.once('close', () => abort.abort());
@@ -101,12 +102,6 @@ function tenantOf(deps: ApiServerDeps, route: Route, req: IncomingMessage): stri
     );
   }
   return key.tenant;
-}
-
-function checkParams(match: Match): void {
-  const id = match.params['id'];
-  if (id === undefined) return;
-  validOrThrow(parse(sandboxIdSchema, id, 'path.id'));
 }
 
 async function readBody(deps: ApiServerDeps, route: Route, req: IncomingMessage): Promise<unknown> {

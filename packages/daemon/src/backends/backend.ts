@@ -43,6 +43,17 @@ export interface Backend {
    * the daemon's default (a microVM under TCG emulation boots in many seconds).
    */
   readonly readyTimeoutMs?: number;
+  /**
+   * Sleep: end the sandbox's runtime (its processes and memory) but keep its disk, overlay,
+   * network namespace and slot. Idempotent; a paused sandbox is stopped too.
+   */
+  stop(spec: SandboxSpec): Promise<void>;
+  /** Wake: start the runtime again on the kept disk (first clearing any leftover of it). */
+  start(spec: SandboxSpec): Promise<RunningSandbox>;
+  /** Freeze every process of the sandbox, keeping its memory (cgroup freezer, runsc, QMP stop). */
+  pause(spec: SandboxSpec): Promise<void>;
+  /** Thaw a paused sandbox. */
+  resume(spec: SandboxSpec): Promise<void>;
   /** The sandbox's console output, bounded, for backends that have one (microvm). */
   readConsole?(spec: SandboxSpec): Promise<string>;
 }

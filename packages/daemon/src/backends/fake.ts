@@ -27,6 +27,29 @@ export class FakeBackend implements Backend {
     return Promise.resolve();
   }
 
+  stop(spec: SandboxSpec): Promise<void> {
+    this.calls.push(`stop ${spec.id}`);
+    this.live.delete(spec.name);
+    return Promise.resolve();
+  }
+
+  start(spec: SandboxSpec): Promise<RunningSandbox> {
+    this.calls.push(`start ${spec.id}`);
+    this.live.set(spec.name, spec);
+    const agent = { host: spec.network.sandboxIp, port: 1, token: spec.agentToken };
+    return Promise.resolve({ agent });
+  }
+
+  pause(spec: SandboxSpec): Promise<void> {
+    this.calls.push(`pause ${spec.id}`);
+    return Promise.resolve();
+  }
+
+  resume(spec: SandboxSpec): Promise<void> {
+    this.calls.push(`resume ${spec.id}`);
+    return Promise.resolve();
+  }
+
   inspect(spec: SandboxSpec): Promise<Liveness> {
     return Promise.resolve(
       this.live.has(spec.name) ? { alive: true } : { alive: false, reason: 'gone' },

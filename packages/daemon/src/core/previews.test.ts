@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '../config.js';
 import { describe, expect, it } from 'vitest';
 import { AGENT_PORT, PaddockError } from '@paddock/protocol';
 import { parseSubnet } from '../net/plan.js';
@@ -25,10 +26,16 @@ function setup() {
         state: 'running',
         stateReason: undefined,
         backend: 'jail',
-        limits: { cpuMillis: 1000, memoryMiB: 256, diskMiB: 256, pids: 128 },
+        limits: { ...DEFAULT_LIMITS, memoryMiB: 256, diskMiB: 256, pids: 128 },
         env: {},
         agentToken: 'x',
         createdAt: new Date(0).toISOString(),
+        sleepAfterMs: undefined,
+        sleepMode: 'stop',
+        keepAlive: false,
+        expiresAt: undefined,
+        lastActiveAt: 0,
+        asleepAs: undefined,
       },
       64,
     );

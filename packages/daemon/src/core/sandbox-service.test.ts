@@ -1,44 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AGENT_PROTOCOL_VERSION, PaddockError } from '@paddock/protocol';
-import type { AgentClient } from '../agent-link/client.js';
-import { FakeBackend } from '../backends/fake.js';
-import { silentLogger } from '../log.js';
-import { parseSubnet } from '../net/plan.js';
-import { openDb } from '../store/db.js';
-import { SandboxStore } from '../store/sandboxes.js';
-import { SandboxService } from './sandbox-service.js';
-
-function setup(agent: Partial<AgentClient> = {}) {
-  const backend = new FakeBackend();
-  const store = new SandboxStore(openDb(':memory:'));
-  const seen: unknown[] = [];
-  const client: AgentClient = {
-    health: () =>
-      Promise.resolve({ status: 'ok', protocol: AGENT_PROTOCOL_VERSION, agentVersion: 't' }),
-    call: ((op: string, req: unknown) => {
-      seen.push(req);
-      if (op !== 'exec') return Promise.resolve({ path: '/workspace/x' });
-      return Promise.resolve({ success: true, exitCode: 0, stdout: '', stderr: '', duration: 1 });
-    }) as AgentClient['call'],
-    ...agent,
-  };
-  const core = new SandboxService({
-    store,
-    backends: new Map([[backend.name, backend]]),
-    defaultBackend: backend.name,
-    connect: () => client,
-    stream: () => (async function* () {})(),
-    defaults: { cpuMillis: 1000, memoryMiB: 512, diskMiB: 1024, pids: 512 },
-    subnet: parseSubnet('10.99.0.0/28'),
-    log: silentLogger,
-    readyTimeoutMs: 200,
-    outputLimitBytes: 4096,
-  });
-  return { core, backend, store, seen };
-}
-
-const code = async (p: Promise<unknown>) =>
-  ((await p.catch((e: unknown) => e)) as PaddockError).code;
+import { PaddockError } from '@paddock/protocol';
+import { DEFAULT_LIMITS } from '../config.js';
+import { code, setup } from './service.test.helper.js';
 
 describe('SandboxService', () => {
   it('creates a running sandbox with defaults merged under the requested limits', async () => {
@@ -50,7 +13,7 @@ describe('SandboxService', () => {
       backend: 'jail',
       isolation: 'namespace',
     });
-    expect(info.limits).toEqual({ cpuMillis: 1000, memoryMiB: 256, diskMiB: 1024, pids: 512 });
+    expect(info.limits).toEqual({ ...DEFAULT_LIMITS, memoryMiB: 256 });
   });
 
   it('refuses a backend this host does not offer with BACKEND_UNAVAILABLE', async () => {
@@ -105,7 +68,14 @@ describe('SandboxService', () => {
     const { core, seen } = setup();
     await core.create('t', { id: 'a', env: { A: '1', B: '1' } });
     await core.exec('t', 'a', { command: 'env', env: { B: '2' } });
-    expect(seen).toEqual([{ command: 'env', env: { A: '1', B: '2' }, outputLimit: 4096 }]);
+    expect(seen).toEqual([
+      {
+        command: 'env',
+        env: { A: '1', B: '2' },
+        outputLimit: 4096,
+        timeout: DEFAULT_LIMITS.maxCommandMs,
+      },
+    ]);
   });
 
   it('marks a sandbox failed when its agent is unreachable and the runtime is gone', async () => {

@@ -4,11 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  AGENT_PORT,
   PaddockError,
-  acceptsWork,
-  isolationOf,
-  canTransition,
   type AgentOpName,
   type AgentReply,
   type AgentRequest,
@@ -24,9 +20,9 @@ import {
   type ProcessLogEvent,
   type PtyAttach,
   type StartProcessRequest,
-  type Limits,
   type SandboxInfo,
-  type SandboxState,
+  type UpdateSandboxRequest,
+  durationMs,
   type WatchEvent,
   type WatchRequest,
   type CodeContext,
@@ -34,12 +30,9 @@ import {
   type CreateCodeContextRequest,
   type RunCodeRequest,
 } from '@paddock/protocol';
-import type { Backend, SandboxSpec } from '../backends/backend.js';
-import type { Logger } from '../log.js';
-import { networkPlan, slotCount, type Subnet } from '../net/plan.js';
-import type { SandboxRecord, SandboxStore } from '../store/sandboxes.js';
-import type { AgentClient } from '../agent-link/client.js';
-import type { AgentEndpoint } from '../backends/backend.js';
+import type { SandboxSpec } from '../backends/backend.js';
+import { slotCount } from '../net/plan.js';
+import type { SandboxRecord } from '../store/sandboxes.js';
 import { waitForAgent } from './readiness.js';
 import {
   CODE_RUN_STREAM,
@@ -50,30 +43,16 @@ import {
 import type { Readable } from 'node:stream';
 import { agentReadStream, agentWriteStream } from '../agent-link/raw.js';
 import { agentOpenPty, type AgentPty } from '../agent-link/pty.js';
+import { checkProcessRoom, checkSessionRoom } from './limits.js';
+import { newRecord } from './new-record.js';
+import { SandboxBase, type SandboxServiceDeps } from './sandbox-base.js';
 
-export interface SandboxServiceDeps {
-  store: SandboxStore;
-  /** Every backend this host runs; a sandbox is served by the one it was created on. */
-  backends: ReadonlyMap<BackendName, Backend>;
-  defaultBackend: BackendName;
-  connect: (ep: AgentEndpoint) => AgentClient;
-  /** Opens a streamed command on an agent (agent-link/stream.ts; fakes in unit tests). */
-  stream: (ep: AgentEndpoint, req: ExecRequest, signal: AbortSignal) => AsyncIterable<ExecEvent>;
-  defaults: Limits;
-  subnet: Subnet;
-  log: Logger;
-  /** How long a new sandbox's agent has to answer. */
-  readyTimeoutMs: number;
-  /** Output kept per stream of a command whose call does not set `outputLimit`. */
-  outputLimitBytes?: number;
-}
+export type { SandboxServiceDeps };
 
 /** As many variables as one request's env may carry (protocol envSchema). */
 const MAX_SANDBOX_ENV = 256;
 
-export class SandboxService {
-  constructor(private readonly deps: SandboxServiceDeps) {}
-
+export class SandboxService extends SandboxBase {
   async create(tenant: string, req: CreateSandboxRequest): Promise<SandboxInfo> {
     const { store, log } = this.deps;
     const backend = this.backendNamed(req.backend ?? this.deps.defaultBackend);
@@ -96,41 +75,24 @@ export class SandboxService {
     return this.info(store.get(tenant, rec.id) ?? rec);
   }
 
-  private backendNamed(name: BackendName): Backend {
-    const backend = this.deps.backends.get(name);
-    if (!backend) {
-      const offered = [...this.deps.backends.keys()].join(', ');
-      throw new PaddockError(
-        'BACKEND_UNAVAILABLE',
-        `Backend '${name}' does not run on this host (it offers ${offered})`,
-      );
-    }
-    return backend;
-  }
-
-  /** The backend a sandbox was created on (the store only holds names this daemon offered). */
-  private backendOf(rec: SandboxRecord): Backend {
-    return this.backendNamed(rec.backend);
-  }
-
   private reserve(tenant: string, req: CreateSandboxRequest, backend: BackendName): SandboxRecord {
     const id = req.id ?? `sb-${randomBytes(5).toString('hex')}`;
-    const base = {
+    const quota = this.deps.quota;
+    const override = this.deps.quotas?.get(tenant);
+    const { base, admit } = newRecord({
       tenant,
       id,
-      name: `pdk${randomBytes(5).toString('hex')}`,
-      state: 'creating' as const,
-      stateReason: undefined,
+      req,
       backend,
-      limits: { ...this.deps.defaults, ...req.limits },
-      env: req.env ?? {},
-      agentToken: randomBytes(32).toString('base64url'),
-      createdAt: new Date().toISOString(),
-    };
+      defaults: this.deps.defaults,
+      quota,
+      override,
+    });
     let rec: SandboxRecord | undefined;
     try {
-      rec = this.deps.store.reserve(base, slotCount(this.deps.subnet));
-    } catch {
+      rec = this.deps.store.reserve(base, slotCount(this.deps.subnet), admit);
+    } catch (err) {
+      if (err instanceof PaddockError) throw err;
       throw new PaddockError('CAPACITY_EXHAUSTED', 'Every sandbox network slot is in use');
     }
     if (!rec) throw new PaddockError('SANDBOX_ALREADY_EXISTS', `Sandbox '${id}' already exists`);
@@ -163,7 +125,13 @@ export class SandboxService {
     return this.deps.store.list(tenant).map((r) => this.info(r));
   }
 
-  async destroy(tenant: string, id: string): Promise<void> {
+  /** Destroy, after any sleep or wake in progress (a sleeping sandbox is destroyed as it is). */
+  destroy(tenant: string, id: string): Promise<void> {
+    this.find(tenant, id);
+    return this.lifecycle.exclusive(tenant, id, () => this.destroyNow(tenant, id));
+  }
+
+  private async destroyNow(tenant: string, id: string): Promise<void> {
     const rec = this.find(tenant, id);
     if (rec.state === 'stopping') {
       throw new PaddockError('INVALID_STATE', `Sandbox '${id}' is already being destroyed`);
@@ -180,17 +148,10 @@ export class SandboxService {
     this.deps.log.info('sandbox destroyed', { tenant, id });
   }
 
-  async exec(tenant: string, id: string, req: ExecRequest): Promise<ExecResult> {
-    const rec = this.runnable(tenant, id);
-    return this.withAgent(rec, (agent) => agent.call('exec', this.commandOf(rec, req)));
-  }
-
-  /** What the agent runs: the sandbox env under the call's, the daemon's output cap by default. */
-  private commandOf(rec: SandboxRecord, req: ExecRequest): ExecRequest {
-    const out: ExecRequest = { ...req, env: { ...rec.env, ...req.env } };
-    const limit = req.outputLimit ?? this.deps.outputLimitBytes;
-    if (limit !== undefined) out.outputLimit = limit;
-    return out;
+  exec(tenant: string, id: string, req: ExecRequest): Promise<ExecResult> {
+    return this.work(tenant, id, (rec) =>
+      this.withAgent(rec, (agent) => agent.call('exec', this.commandOf(rec, req))),
+    );
   }
 
   /**
@@ -203,19 +164,31 @@ export class SandboxService {
     req: ExecRequest,
     signal: AbortSignal,
   ): Promise<AsyncIterable<ExecEvent>> {
-    const rec = this.runnable(tenant, id);
-    return this.relay(
-      rec,
-      this.deps.stream(this.endpointOf(rec), this.commandOf(rec, req), signal),
+    return this.work(
+      tenant,
+      id,
+      (rec, release) =>
+        this.relay(
+          rec,
+          this.deps.stream(this.endpointOf(rec), this.commandOf(rec, req), signal),
+          onAbort(signal, release),
+        ),
+      true,
     );
   }
 
   /** Start a background process: the sandbox env goes under the call's, as for exec. */
   async startProcess(tenant: string, id: string, req: StartProcessRequest): Promise<ProcessInfo> {
-    const rec = this.runnable(tenant, id);
-    // A session's env already holds the sandbox's (merged when the session was created).
-    const env = req.sessionId === undefined ? { ...rec.env, ...req.env } : (req.env ?? {});
-    return this.withAgent(rec, (agent) => agent.call('startProcess', { ...req, env }));
+    return this.work(tenant, id, (rec) =>
+      this.lifecycle.exclusiveWork(tenant, id, 'processes', () =>
+        this.withAgent(rec, async (agent) => {
+          await checkProcessRoom(agent, rec.limits);
+          // A session's env already holds the sandbox's (merged when the session was created).
+          const env = req.sessionId === undefined ? { ...rec.env, ...req.env } : (req.env ?? {});
+          return agent.call('startProcess', { ...req, env });
+        }),
+      ),
+    );
   }
 
   /** A process's logs, replayed then live, ending with `exit` or `error` (relayed as exec's). */
@@ -225,9 +198,17 @@ export class SandboxService {
     processId: string,
     signal: AbortSignal,
   ): Promise<AsyncIterable<ProcessLogEvent>> {
-    const rec = this.runnable(tenant, id);
-    const ep = this.endpointOf(rec);
-    return this.relay(rec, agentEventStream(ep, PROCESS_LOG_STREAM, { processId }, signal));
+    return this.work(
+      tenant,
+      id,
+      (rec, release) =>
+        this.relay(
+          rec,
+          agentEventStream(this.endpointOf(rec), PROCESS_LOG_STREAM, { processId }, signal),
+          onAbort(signal, release),
+        ),
+      true,
+    );
   }
 
   /** A directory's changes; resolves once the watch is established (a bad path rejects). */
@@ -237,8 +218,17 @@ export class SandboxService {
     req: WatchRequest,
     signal: AbortSignal,
   ): Promise<AsyncIterable<WatchEvent>> {
-    const rec = this.runnable(tenant, id);
-    return this.relay(rec, agentEventStream(this.endpointOf(rec), WATCH_STREAM, req, signal));
+    return this.work(
+      tenant,
+      id,
+      (rec, release) =>
+        this.relay(
+          rec,
+          agentEventStream(this.endpointOf(rec), WATCH_STREAM, req, signal),
+          onAbort(signal, release),
+        ),
+      true,
+    );
   }
 
   /** A code context: the sandbox's env under the context's own, as for sessions. */
@@ -247,9 +237,10 @@ export class SandboxService {
     id: string,
     req: CreateCodeContextRequest,
   ): Promise<CodeContext> {
-    const rec = this.runnable(tenant, id);
-    const body = { ...req, envVars: { ...rec.env, ...req.envVars } };
-    return this.withAgent(rec, (agent) => agent.call('createCodeContext', body));
+    return this.work(tenant, id, (rec) => {
+      const body = { ...req, envVars: { ...rec.env, ...req.envVars } };
+      return this.withAgent(rec, (agent) => agent.call('createCodeContext', body));
+    });
   }
 
   /** One run of code; resolves once the agent accepted it (an unknown context rejects). */
@@ -259,29 +250,17 @@ export class SandboxService {
     req: RunCodeRequest,
     signal: AbortSignal,
   ): Promise<AsyncIterable<CodeEvent>> {
-    const rec = this.runnable(tenant, id);
-    return this.relay(rec, agentEventStream(this.endpointOf(rec), CODE_RUN_STREAM, req, signal));
-  }
-
-  /**
-   * Resolves once the agent has accepted a stream (errors before that reject as usual); an
-   * unreachable agent mid-stream is checked for a dead sandbox, as for any agent call.
-   */
-  private async relay<E extends { type: string; code?: string }>(
-    rec: SandboxRecord,
-    events: AsyncIterable<E>,
-  ): Promise<AsyncIterable<E>> {
-    const it = events[Symbol.asyncIterator]();
-    const first = await this.withAgent(rec, () => it.next());
-    const onDeath = () => this.noteIfDead(rec);
-    return (async function* () {
-      if (first.done) return;
-      yield first.value;
-      for (let r = await it.next(); !r.done; r = await it.next()) {
-        if (r.value.type === 'error' && r.value.code === 'SANDBOX_UNAVAILABLE') await onDeath();
-        yield r.value;
-      }
-    })();
+    return this.work(
+      tenant,
+      id,
+      (rec, release) =>
+        this.relay(
+          rec,
+          agentEventStream(this.endpointOf(rec), CODE_RUN_STREAM, req, signal),
+          onAbort(signal, release),
+        ),
+      true,
+    );
   }
 
   /** Stream bytes into a file in the sandbox (no size cap but the disk quota). */
@@ -292,8 +271,9 @@ export class SandboxService {
     body: Readable,
     signal: AbortSignal,
   ): Promise<WriteFileResult> {
-    const rec = this.runnable(tenant, id);
-    return this.withAgent(rec, () => agentWriteStream(this.endpointOf(rec), path, body, signal));
+    return this.work(tenant, id, (rec) =>
+      this.withAgent(rec, () => agentWriteStream(this.endpointOf(rec), path, body, signal)),
+    );
   }
 
   /** Stream a file's bytes out of the sandbox. */
@@ -303,14 +283,27 @@ export class SandboxService {
     path: string,
     signal: AbortSignal,
   ): Promise<Readable> {
-    const rec = this.runnable(tenant, id);
-    return this.withAgent(rec, () => agentReadStream(this.endpointOf(rec), path, signal));
+    return this.work(tenant, id, (rec) =>
+      this.withAgent(rec, () => agentReadStream(this.endpointOf(rec), path, signal)),
+    );
   }
 
-  /** Attach to the terminal of a session (the default when none) at the sandbox's agent. */
+  /**
+   * Attach to the terminal of a session (the default when none) at the sandbox's agent; an
+   * attached terminal is activity until its socket closes.
+   */
   async openPty(tenant: string, id: string, attach: PtyAttach): Promise<AgentPty> {
-    const rec = this.runnable(tenant, id);
-    return this.withAgent(rec, () => agentOpenPty(this.endpointOf(rec), attach));
+    return this.work(
+      tenant,
+      id,
+      async (rec, release) => {
+        const pty = await this.withAgent(rec, () => agentOpenPty(this.endpointOf(rec), attach));
+        if (pty.socket.destroyed) release();
+        else pty.socket.once('close', release);
+        return pty;
+      },
+      true,
+    );
   }
 
   /** The tail of the sandbox's console, for debugging a boot; also for failed sandboxes. */
@@ -327,7 +320,9 @@ export class SandboxService {
     op: K,
     req: AgentRequest<K>,
   ): Promise<AgentReply<K>> {
-    return this.withAgent(this.runnable(tenant, id), (agent) => agent.call(op, req));
+    return this.work(tenant, id, (rec) =>
+      this.withAgent(rec, (agent) => agent.call(op, this.capped(op, req, rec))),
+    );
   }
 
   /**
@@ -336,7 +331,7 @@ export class SandboxService {
    * never logged.
    */
   setEnvVars(tenant: string, id: string, update: Record<string, string | null>): string[] {
-    const env = { ...this.runnable(tenant, id).env };
+    const env = { ...this.configurable(tenant, id).env };
     for (const [name, value] of Object.entries(update)) {
       if (value === null) delete env[name];
       else env[name] = value;
@@ -354,119 +349,55 @@ export class SandboxService {
 
   /** A new session: the sandbox's env first, the session's own over it; an id if none given. */
   async createSession(tenant: string, id: string, req: CreateSessionRequest): Promise<SessionInfo> {
-    const rec = this.runnable(tenant, id);
     const sessionId = req.id ?? `session-${randomBytes(4).toString('hex')}`;
-    const body = { id: sessionId, env: { ...rec.env, ...req.env } };
-    const full = req.cwd === undefined ? body : { ...body, cwd: req.cwd };
-    return this.withAgent(rec, (agent) => agent.call('createSession', full));
+    return this.work(tenant, id, (rec) =>
+      this.lifecycle.exclusiveWork(tenant, id, 'sessions', () =>
+        this.withAgent(rec, async (agent) => {
+          await checkSessionRoom(agent, rec.limits);
+          const body = { id: sessionId, env: { ...rec.env, ...req.env } };
+          const full = req.cwd === undefined ? body : { ...body, cwd: req.cwd };
+          return agent.call('createSession', full);
+        }),
+      ),
+    );
   }
 
-  /**
-   * Run an agent call; when the agent is unreachable, ask the backend whether the sandbox died
-   * and record it, so the caller and `ls` see why.
-   */
-  private async withAgent<T>(rec: SandboxRecord, fn: (a: AgentClient) => Promise<T>): Promise<T> {
-    try {
-      return await fn(this.deps.connect(this.endpointOf(rec)));
-    } catch (err) {
-      if (err instanceof PaddockError && err.code === 'SANDBOX_UNAVAILABLE') {
-        await this.noteIfDead(rec);
-      }
-      throw err;
-    }
+  /** Sleep now (explicit), by stopping its runtime; its files stay on its disk. */
+  async sleep(tenant: string, id: string): Promise<SandboxInfo> {
+    this.find(tenant, id);
+    await this.lifecycle.sleep(tenant, id, 'stop');
+    return this.get(tenant, id);
   }
 
-  private async noteIfDead(rec: SandboxRecord): Promise<void> {
-    const live = await this.backendOf(rec).inspect(this.specOf(rec));
-    if (!live.alive && canTransition(rec.state, 'failed')) {
-      this.deps.store.setState(rec.tenant, rec.id, 'failed', live.reason);
-      this.deps.log.warn('sandbox died', { tenant: rec.tenant, id: rec.id, reason: live.reason });
-    }
+  /** Pause now: every process frozen, memory kept; the next call resumes it. */
+  async pause(tenant: string, id: string): Promise<SandboxInfo> {
+    this.find(tenant, id);
+    await this.lifecycle.sleep(tenant, id, 'pause');
+    return this.get(tenant, id);
   }
 
-  /**
-   * At start-up: sandboxes whose runtime is gone are marked failed with the reason; sandboxes
-   * caught half-way through create or destroy are cleaned up.
-   */
-  async recover(): Promise<void> {
-    for (const rec of this.deps.store.all()) {
-      try {
-        await this.recoverOne(rec);
-      } catch (err) {
-        this.deps.store.setState(
-          rec.tenant,
-          rec.id,
-          'failed',
-          `not recovered: ${String(err)}`.slice(0, 500),
-        );
-      }
-    }
+  /** Wake (or resume) a sleeping sandbox; a running one is left as it is. */
+  async wake(tenant: string, id: string): Promise<SandboxInfo> {
+    this.find(tenant, id);
+    await this.lifecycle.wake(tenant, id);
+    return this.get(tenant, id);
   }
 
-  private async recoverOne(rec: SandboxRecord): Promise<void> {
-    const spec = this.specOf(rec);
-    const backend = this.backendOf(rec);
-    if (rec.state === 'creating' || rec.state === 'stopping') {
-      await backend.destroy(spec);
-      this.deps.store.delete(rec.tenant, rec.id);
-      return;
-    }
-    if (rec.state !== 'running') return;
-    const live = await backend.inspect(spec);
-    if (!live.alive) this.deps.store.setState(rec.tenant, rec.id, 'failed', live.reason);
-  }
-
-  private find(tenant: string, id: string): SandboxRecord {
-    const rec = this.deps.store.get(tenant, id);
-    if (!rec) throw new PaddockError('SANDBOX_NOT_FOUND', `Sandbox '${id}' does not exist`);
-    return rec;
-  }
-
-  private runnable(tenant: string, id: string): SandboxRecord {
+  /** Change keepAlive or sleepAfter of a sandbox; the idle timer restarts now. */
+  update(tenant: string, id: string, req: UpdateSandboxRequest): SandboxInfo {
     const rec = this.find(tenant, id);
-    if (!acceptsWork(rec.state)) {
-      const why = rec.stateReason ? ` (${rec.stateReason})` : '';
-      throw new PaddockError('INVALID_STATE', `Sandbox '${id}' is ${rec.state}${why}`);
-    }
-    return rec;
+    this.deps.store.setLifecycle(tenant, id, {
+      keepAlive: req.keepAlive ?? rec.keepAlive,
+      sleepAfterMs: req.sleepAfter === undefined ? rec.sleepAfterMs : durationMs(req.sleepAfter),
+    });
+    this.deps.store.touch(tenant, id, Date.now());
+    return this.get(tenant, id);
   }
+}
 
-  private transition(rec: SandboxRecord, to: SandboxState): void {
-    if (!canTransition(rec.state, to)) {
-      throw new PaddockError(
-        'INVALID_STATE',
-        `Sandbox '${rec.id}' cannot go from ${rec.state} to ${to}`,
-      );
-    }
-    this.deps.store.setState(rec.tenant, rec.id, to);
-    rec.state = to;
-  }
-
-  private specOf(rec: SandboxRecord): SandboxSpec {
-    return {
-      name: rec.name,
-      id: rec.id,
-      limits: rec.limits,
-      network: networkPlan(this.deps.subnet, rec.slot, rec.name),
-      agentToken: rec.agentToken,
-    };
-  }
-
-  private endpointOf(rec: SandboxRecord): AgentEndpoint {
-    const plan = networkPlan(this.deps.subnet, rec.slot, rec.name);
-    return { host: plan.sandboxIp, port: AGENT_PORT, token: rec.agentToken };
-  }
-
-  private info(rec: SandboxRecord): SandboxInfo {
-    const info: SandboxInfo = {
-      id: rec.id,
-      state: rec.state,
-      backend: rec.backend,
-      isolation: isolationOf(rec.backend),
-      createdAt: rec.createdAt,
-      limits: rec.limits,
-    };
-    if (rec.stateReason) info.stateReason = rec.stateReason;
-    return info;
-  }
+/** Also release when the client goes away (a stream it never read would never finish). */
+function onAbort(signal: AbortSignal, release: () => void): () => void {
+  if (signal.aborted) release();
+  else signal.addEventListener('abort', release, { once: true });
+  return release;
 }

@@ -7,11 +7,15 @@ import { run, tryRun } from './run.js';
 
 const MiB = 1024 * 1024;
 
-/** A sparse file formatted as ext4 whose root directory belongs to the sandbox's root. */
+/**
+ * A sparse file formatted as ext4 whose root directory belongs to the sandbox's root, with
+ * `inodes` inodes (the sandbox's file-count limit) when given.
+ */
 export async function createDiskFile(
   file: string,
   sizeMiB: number,
   ownerId: number,
+  inodes?: number,
 ): Promise<void> {
   const fh = await open(file, 'wx', 0o600);
   try {
@@ -20,15 +24,21 @@ export async function createDiskFile(
     await fh.close();
   }
   // -m 0: no blocks reserved for root, the quota is the quota; lazy init keeps creation fast.
-  await run('mkfs.ext4', [
+  await run('mkfs.ext4', mkfsArgs(file, ownerId, inodes));
+}
+
+/** mkfs.ext4's argv for a sandbox disk (pure; pinned by a test). */
+export function mkfsArgs(file: string, ownerId: number, inodes: number | undefined): string[] {
+  return [
     '-q',
     '-F',
     '-m',
     '0',
+    ...(inodes === undefined ? [] : ['-N', String(inodes)]),
     '-E',
     `root_owner=${ownerId}:${ownerId},lazy_itable_init=1,lazy_journal_init=1`,
     file,
-  ]);
+  ];
 }
 
 export async function mountLoop(file: string, target: string): Promise<void> {

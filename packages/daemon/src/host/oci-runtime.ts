@@ -51,9 +51,21 @@ export async function state(rt: OciRuntime, id: string): Promise<RuntimeState | 
 
 /** Kill every process of the container and remove it; idempotent. */
 export async function forceDelete(rt: OciRuntime, id: string): Promise<void> {
+  // A frozen container's processes cannot die until thawed.
+  if ((await state(rt, id))?.status === 'paused')
+    await tryRun(rt.binary, [...rt.globalArgs, 'resume', id]);
   await tryRun(rt.binary, [...rt.globalArgs, 'kill', '--all', id, 'KILL']);
   const err = await tryRun(rt.binary, [...rt.globalArgs, 'delete', '--force', id]);
   if (err && (await state(rt, id))) throw err;
+}
+
+/** Freeze the container's processes (runc: the cgroup freezer; runsc: its Sentry stops them). */
+export async function pause(rt: OciRuntime, id: string): Promise<void> {
+  await run(rt.binary, [...rt.globalArgs, 'pause', id]);
+}
+
+export async function resume(rt: OciRuntime, id: string): Promise<void> {
+  await run(rt.binary, [...rt.globalArgs, 'resume', id]);
 }
 
 export async function list(rt: OciRuntime): Promise<string[]> {

@@ -26,6 +26,7 @@ for arg in $(cat /proc/cmdline); do
     paddock.gw=*) gw="\${arg#*=}" ;;
     paddock.hostname=*) host="\${arg#*=}" ;;
     paddock.pids=*) pids="\${arg#*=}" ;;
+    paddock.nofile=*) nofile="\${arg#*=}" ;;
   esac
 done
 echo "$host" > /proc/sys/kernel/hostname
@@ -39,6 +40,8 @@ echo +pids > /sys/fs/cgroup/cgroup.subtree_control
 mkdir /sys/fs/cgroup/sandbox
 echo "$pids" > /sys/fs/cgroup/sandbox/pids.max
 echo $$ > /sys/fs/cgroup/sandbox/cgroup.procs
+# Every process's open-file limit, as RLIMIT_NOFILE in the OCI sandboxes.
+ulimit -n "$nofile"
 token=$(cat /sys/firmware/qemu_fw_cfg/by_name/${TOKEN_FW_CFG_NAME}/raw)
 cd /
 echo "paddock stage 2: starting the agent"

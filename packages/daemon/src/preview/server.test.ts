@@ -2,6 +2,7 @@
  * The proxy over real sockets: an upstream HTTP server on 127.0.0.2 stands in for a sandbox
  * (subnet 127.0.0.0/16, slot 0), the gate and store are the real ones on in-memory SQLite.
  */
+import { DEFAULT_LIMITS } from '../config.js';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,10 +39,16 @@ beforeAll(async () => {
       state: 'running',
       stateReason: undefined,
       backend: 'jail',
-      limits: { cpuMillis: 1000, memoryMiB: 256, diskMiB: 256, pids: 128 },
+      limits: { ...DEFAULT_LIMITS, memoryMiB: 256, diskMiB: 256, pids: 128 },
       env: {},
       agentToken: 'x',
       createdAt: new Date(0).toISOString(),
+      sleepAfterMs: undefined,
+      sleepMode: 'stop',
+      keepAlive: false,
+      expiresAt: undefined,
+      lastActiveAt: 0,
+      asleepAs: undefined,
     },
     4,
   );

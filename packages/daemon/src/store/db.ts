@@ -47,6 +47,19 @@ const MIGRATIONS = [
      FOREIGN KEY (tenant, sandbox_id) REFERENCES sandboxes (tenant, id) ON DELETE CASCADE
    );
    CREATE INDEX previews_by_sandbox_port ON previews (sandbox_id, port);`,
+  // Issue 6 (quotas, lifecycle): lifecycle timers and sleep mode per sandbox (deadlines live
+  // here so a restarted daemon re-arms them), quota overrides per tenant.
+  `ALTER TABLE sandboxes ADD COLUMN sleep_after_ms INTEGER;
+   ALTER TABLE sandboxes ADD COLUMN sleep_mode TEXT NOT NULL DEFAULT 'stop';
+   ALTER TABLE sandboxes ADD COLUMN keep_alive INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE sandboxes ADD COLUMN expires_at INTEGER;
+   ALTER TABLE sandboxes ADD COLUMN last_active_at INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE sandboxes ADD COLUMN asleep_as TEXT;
+   CREATE TABLE tenant_quotas (
+     tenant TEXT PRIMARY KEY,
+     quota TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );`,
 ];
 
 export function openDb(file: string): Db {

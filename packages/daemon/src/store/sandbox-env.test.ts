@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../config.js';
 import { openDb } from './db.js';
 import { SandboxStore } from './sandboxes.js';
 
@@ -20,10 +21,16 @@ it('keeps a sandbox env set after create across a reopen of the database (daemon
       state: 'running',
       stateReason: undefined,
       backend: 'jail',
-      limits: { cpuMillis: 1000, memoryMiB: 256, diskMiB: 256, pids: 128 },
+      limits: { ...DEFAULT_LIMITS, memoryMiB: 256, diskMiB: 256, pids: 128 },
       env: { FIRST: '1' },
       agentToken: 'x',
       createdAt: new Date().toISOString(),
+      sleepAfterMs: undefined,
+      sleepMode: 'stop',
+      keepAlive: false,
+      expiresAt: undefined,
+      lastActiveAt: 0,
+      asleepAs: undefined,
     },
     4,
   );

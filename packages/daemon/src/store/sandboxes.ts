@@ -1,5 +1,5 @@
 /** Sandbox records. Every query is scoped by tenant: a sandbox id alone finds nothing. */
-import type { BackendName, Limits, SandboxState } from '@paddock/protocol';
+import type { BackendName, Limits, SandboxState, SleepMode, Totals } from '@paddock/protocol';
 import type { Db } from './db.js';
 
 export interface SandboxRecord {
@@ -14,6 +14,16 @@ export interface SandboxRecord {
   env: Record<string, string>;
   agentToken: string;
   createdAt: string;
+  /** Lifecycle: idle ms before sleeping (none: never), how, whether never, hard deadline. */
+  sleepAfterMs: number | undefined;
+  sleepMode: SleepMode;
+  keepAlive: boolean;
+  /** Epoch ms at which the ttl destroys the sandbox. */
+  expiresAt: number | undefined;
+  /** Epoch ms of the last call that used the sandbox. */
+  lastActiveAt: number;
+  /** How a sleeping sandbox sleeps (its runtime stopped, or paused). */
+  asleepAs: SleepMode | undefined;
 }
 
 interface Row {
@@ -28,6 +38,12 @@ interface Row {
   env: string;
   agent_token: string;
   created_at: string;
+  sleep_after_ms: number | null;
+  sleep_mode: string;
+  keep_alive: number;
+  expires_at: number | null;
+  last_active_at: number;
+  asleep_as: string | null;
 }
 
 function fromRow(r: Row): SandboxRecord {
@@ -43,8 +59,17 @@ function fromRow(r: Row): SandboxRecord {
     env: JSON.parse(r.env) as Record<string, string>,
     agentToken: r.agent_token,
     createdAt: r.created_at,
+    sleepAfterMs: r.sleep_after_ms ?? undefined,
+    sleepMode: r.sleep_mode as SleepMode,
+    keepAlive: r.keep_alive === 1,
+    expiresAt: r.expires_at ?? undefined,
+    lastActiveAt: r.last_active_at,
+    asleepAs: (r.asleep_as ?? undefined) as SleepMode | undefined,
   };
 }
+
+/** Admits or refuses (throws) a new sandbox given what its tenant already uses. */
+export type Admit = (used: Totals) => void;
 
 export class SandboxStore {
   constructor(private readonly db: Db) {}
@@ -68,18 +93,24 @@ export class SandboxStore {
   }
 
   /**
-   * Reserve an id and the lowest free network slot in one transaction; returns undefined when
-   * the id is taken. Throws when no slot is free.
+   * Reserve an id and the lowest free network slot in one transaction, after `admit` has seen
+   * the tenant's usage in that same transaction (so two creates cannot both pass a quota).
+   * Returns undefined when the id is taken. Throws when no slot is free, or what admit throws.
    */
-  reserve(rec: Omit<SandboxRecord, 'slot'>, slotLimit: number): SandboxRecord | undefined {
+  reserve(
+    rec: Omit<SandboxRecord, 'slot'>,
+    slotLimit: number,
+    admit: Admit = () => {},
+  ): SandboxRecord | undefined {
     return this.db.transaction(() => {
       if (this.get(rec.tenant, rec.id)) return undefined;
-      const slot = this.lowestFreeSlot(slotLimit);
-      const full = { ...rec, slot };
+      admit(this.usage(rec.tenant));
+      const full = { ...rec, slot: this.lowestFreeSlot(slotLimit) };
       this.db
         .prepare(
-          `INSERT INTO sandboxes (tenant, id, name, state, state_reason, backend, slot, limits, env, agent_token, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO sandboxes (tenant, id, name, state, state_reason, backend, slot, limits, env,
+             agent_token, created_at, sleep_after_ms, sleep_mode, keep_alive, expires_at, last_active_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           full.tenant,
@@ -93,9 +124,27 @@ export class SandboxStore {
           JSON.stringify(full.env),
           full.agentToken,
           full.createdAt,
+          full.sleepAfterMs ?? null,
+          full.sleepMode,
+          full.keepAlive ? 1 : 0,
+          full.expiresAt ?? null,
+          full.lastActiveAt,
         );
       return full;
     })();
+  }
+
+  /** What a tenant's sandboxes hold, whatever their state. */
+  usage(tenant: string): Totals {
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(*) AS n,
+                COALESCE(SUM(json_extract(limits, '$.memoryMiB')), 0) AS mem,
+                COALESCE(SUM(json_extract(limits, '$.diskMiB')), 0) AS disk
+         FROM sandboxes WHERE tenant = ?`,
+      )
+      .get(tenant) as { n: number; mem: number; disk: number };
+    return { sandboxes: row.n, memoryMiB: row.mem, diskMiB: row.disk };
   }
 
   private lowestFreeSlot(limit: number): number {
@@ -123,6 +172,55 @@ export class SandboxStore {
     this.db
       .prepare('UPDATE sandboxes SET env = ? WHERE tenant = ? AND id = ?')
       .run(JSON.stringify(env), tenant, id);
+  }
+
+  /** Enter or leave sleep: the state and how it sleeps, in one write. */
+  setSleep(tenant: string, id: string, state: SandboxState, asleepAs: SleepMode | undefined): void {
+    this.db
+      .prepare(
+        'UPDATE sandboxes SET state = ?, state_reason = NULL, asleep_as = ? WHERE tenant = ? AND id = ?',
+      )
+      .run(state, asleepAs ?? null, tenant, id);
+  }
+
+  touch(tenant: string, id: string, at: number): void {
+    this.db
+      .prepare('UPDATE sandboxes SET last_active_at = ? WHERE tenant = ? AND id = ?')
+      .run(at, tenant, id);
+  }
+
+  setLifecycle(
+    tenant: string,
+    id: string,
+    v: { keepAlive: boolean; sleepAfterMs: number | undefined },
+  ): void {
+    this.db
+      .prepare(
+        'UPDATE sandboxes SET keep_alive = ?, sleep_after_ms = ? WHERE tenant = ? AND id = ?',
+      )
+      .run(v.keepAlive ? 1 : 0, v.sleepAfterMs ?? null, tenant, id);
+  }
+
+  /** Running sandboxes idle past their sleepAfter at `now` (keepAlive ones never). */
+  idle(now: number): SandboxRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM sandboxes WHERE state = 'running' AND keep_alive = 0
+           AND sleep_after_ms IS NOT NULL AND last_active_at + sleep_after_ms <= ?`,
+      )
+      .all(now) as Row[];
+    return rows.map(fromRow);
+  }
+
+  /** Sandboxes whose ttl has passed at `now`, in any state but being destroyed. */
+  expired(now: number): SandboxRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM sandboxes WHERE expires_at IS NOT NULL AND expires_at <= ?
+           AND state NOT IN ('stopping', 'creating')`,
+      )
+      .all(now) as Row[];
+    return rows.map(fromRow);
   }
 
   delete(tenant: string, id: string): void {

@@ -104,7 +104,7 @@ export class MicrovmBackend implements Backend {
     await mkdir(p.jailRoot, { mode: 0o700 });
     await mkdir(p.vmDir, { mode: 0o700 });
     await chown(p.vmDir, uid, uid);
-    await createDiskFile(p.dataDisk, spec.limits.diskMiB, 0);
+    await createDiskFile(p.dataDisk, spec.limits.diskMiB, 0, spec.limits.inodes);
     await chown(p.dataDisk, uid, uid);
     await writeFile(p.tokenFile, spec.agentToken, { mode: 0o400 });
     await chown(p.tokenFile, uid, uid);
@@ -150,6 +150,7 @@ export class MicrovmBackend implements Backend {
         gateway: spec.network.hostIp,
         hostname: spec.id,
         pids: spec.limits.pids,
+        nofile: spec.limits.openFiles,
       }),
       baseDisk: JAIL.baseDisk,
       paddockDisk: JAIL.paddockDisk,
@@ -214,6 +215,43 @@ export class MicrovmBackend implements Backend {
     await destroyNetwork(spec.network);
     await removeCgroupPatiently(cgroupsPathOf(spec.name));
     await rm(p.dir, { recursive: true, force: true });
+  }
+
+  /** Sleep: QEMU (and the guest's memory) goes; the data disk, network and cgroup stay. */
+  async stop(spec: SandboxSpec): Promise<void> {
+    const p = this.paths(spec);
+    this.detach(spec.name);
+    const pid = await readPid(p.pidFile);
+    if (pid !== undefined) await stopQemu(pid, spec.name, p.qmpSocket);
+    await rm(p.pidFile, { force: true });
+    await rm(p.deathFile, { force: true });
+  }
+
+  /** Wake: boot a new QEMU on the kept data disk (the token goes in by fw_cfg again). */
+  async start(spec: SandboxSpec): Promise<RunningSandbox> {
+    await this.stop(spec);
+    const p = this.paths(spec);
+    const uid = vmUid(spec.network);
+    try {
+      // The directory is QEMU's (hostile): never follow what it may have left at the path.
+      await rm(p.tokenFile, { force: true });
+      await writeFile(p.tokenFile, spec.agentToken, { mode: 0o400, flag: 'wx' });
+      await chown(p.tokenFile, uid, uid);
+      await this.startQemu(spec, uid);
+    } catch (err) {
+      await this.stop(spec);
+      throw err;
+    }
+    return { agent: { host: spec.network.sandboxIp, port: AGENT_PORT, token: spec.agentToken } };
+  }
+
+  /** QMP stop: the vCPUs halt, memory stays (the watchdog does not count `paused` as dead). */
+  async pause(spec: SandboxSpec): Promise<void> {
+    await qmpCommand(this.paths(spec).qmpSocket, 'stop');
+  }
+
+  async resume(spec: SandboxSpec): Promise<void> {
+    await qmpCommand(this.paths(spec).qmpSocket, 'cont');
   }
 
   async inspect(spec: SandboxSpec): Promise<Liveness> {

@@ -7,6 +7,7 @@ const params = {
   gateway: '10.220.0.5',
   hostname: 'demo',
   pids: 128,
+  nofile: 2048,
 };
 
 describe('kernelCmdline', () => {
@@ -14,7 +15,7 @@ describe('kernelCmdline', () => {
     expect(kernelCmdline(params)).toBe(
       'console=ttyS0 rdinit=/init panic=-1 oops=panic quiet 8250.nr_uarts=1 i8042.noaux ' +
         'i8042.nomux i8042.dumbkbd pci=lastbus=0 random.trust_cpu=on paddock.ip=10.220.0.6/30 ' +
-        'paddock.gw=10.220.0.5 paddock.hostname=demo paddock.pids=128',
+        'paddock.gw=10.220.0.5 paddock.hostname=demo paddock.pids=128 paddock.nofile=2048',
     );
   });
 
@@ -23,7 +24,9 @@ describe('kernelCmdline', () => {
       ...params,
       extra: { 'virtio_blk.queue_depth': '64', nosmt: true },
     });
-    expect(line.endsWith(' paddock.pids=128 virtio_blk.queue_depth=64 nosmt')).toBe(true);
+    expect(
+      line.endsWith(' paddock.pids=128 paddock.nofile=2048 virtio_blk.queue_depth=64 nosmt'),
+    ).toBe(true);
   });
 
   it.each([

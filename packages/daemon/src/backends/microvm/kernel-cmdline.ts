@@ -12,6 +12,8 @@ export interface KernelParams {
   hostname: string;
   /** The sandbox's pids limit, applied by stage 2 to a guest cgroup. */
   pids: number;
+  /** Every guest process's open-file limit (RLIMIT_NOFILE), set by stage 2. */
+  nofile: number;
   /** Extra parameters (name -> value, or true for a bare flag); reserved names are refused. */
   extra?: Readonly<Record<string, string | true>>;
 }
@@ -58,6 +60,7 @@ export function kernelCmdline(p: KernelParams): string {
     ['paddock.gw', p.gateway],
     ['paddock.hostname', p.hostname],
     ['paddock.pids', String(p.pids)],
+    ['paddock.nofile', String(p.nofile)],
   ];
   for (const name of Object.keys(p.extra ?? {})) {
     if (RESERVED.has(name) || name.startsWith('paddock.') || name.startsWith('rd.')) {

@@ -9,7 +9,7 @@ const input: OciSpecInput = {
   netnsPath: '/var/run/netns/pdk0123456789',
   hostIdBase: 1_000_000,
   cgroupsPath: '/paddock/pdk0123456789',
-  limits: { cpuMillis: 500, memoryMiB: 256, pids: 128 },
+  limits: { cpuMillis: 500, memoryMiB: 256, pids: 128, openFiles: 4096 },
   args: ['/usr/bin/tini', '-g', '--', '/usr/bin/node', '/opt/paddock/agent.mjs'],
   env: { PATH: '/usr/bin:/bin', PADDOCK_AGENT_TOKEN: 't' },
   seccomp: loadSeccompProfile(),
@@ -107,6 +107,11 @@ describe('ociConfig', () => {
       { type: 'RLIMIT_NOFILE', hard: 4096, soft: 4096 },
       { type: 'RLIMIT_NPROC', hard: 128, soft: 128 },
     ]);
+  });
+
+  it('sets RLIMIT_NOFILE from the openFiles limit', () => {
+    const g = ociConfig({ ...input, limits: { ...input.limits, openFiles: 256 } }) as any;
+    expect(g.process.rlimits).toEqual([{ type: 'RLIMIT_NOFILE', hard: 256, soft: 256 }]);
   });
 
   it('applies a default-deny seccomp profile that refuses what a sandbox has no use for', () => {

@@ -19,7 +19,8 @@ export interface OciSpecInput {
    */
   hostIdBase: number | undefined;
   cgroupsPath: string;
-  limits: { cpuMillis: number; memoryMiB: number; pids: number };
+  /** openFiles is every process's RLIMIT_NOFILE (soft and hard). */
+  limits: { cpuMillis: number; memoryMiB: number; pids: number; openFiles: number };
   /** argv of the sandbox's init. */
   args: readonly string[];
   env: Readonly<Record<string, string>>;
@@ -93,7 +94,7 @@ function processSection(input: OciSpecInput): Record<string, unknown> {
     cwd: '/',
     capabilities: { bounding: caps, effective: caps, permitted: caps },
     rlimits: [
-      { type: 'RLIMIT_NOFILE', hard: 4096, soft: 4096 },
+      { type: 'RLIMIT_NOFILE', hard: input.limits.openFiles, soft: input.limits.openFiles },
       ...(input.nproc === undefined
         ? []
         : [{ type: 'RLIMIT_NPROC', hard: input.nproc, soft: input.nproc }]),

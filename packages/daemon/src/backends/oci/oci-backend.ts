@@ -11,7 +11,14 @@ import { readTail } from '../../host/files.js';
 import { createDiskFile, mountLoop, mountOverlay, unmount } from '../../host/mounts.js';
 import { createNetwork, destroyNetwork, netnsPath } from '../../host/netns.js';
 import { protectInitFromOom } from '../../host/oom.js';
-import { forceDelete, runDetached, state, type OciRuntime } from '../../host/oci-runtime.js';
+import {
+  forceDelete,
+  pause,
+  resume,
+  runDetached,
+  state,
+  type OciRuntime,
+} from '../../host/oci-runtime.js';
 import { Cleanup } from '../../util/cleanup.js';
 import type { BackendName, Isolation } from '@paddock/protocol';
 import type { Backend, Liveness, RunningSandbox, SandboxSpec } from '../backend.js';
@@ -100,16 +107,49 @@ export class OciBackend implements Backend {
     try {
       await this.prepareRootfs(spec);
       await createNetwork(spec.network);
-      await this.writeBundle(spec);
-      const p = sandboxPaths(this.opts.sandboxesDir, spec.name);
-      await runDetached(this.runtime, p.dir, spec.name, p.log);
-      await this.protectInit(spec);
+      await this.runContainer(spec);
       cleanup.release();
     } catch (err) {
       await cleanup.run();
       throw err;
     }
+    return this.running(spec);
+  }
+
+  private running(spec: SandboxSpec): RunningSandbox {
     return { agent: { host: spec.network.sandboxIp, port: AGENT_PORT, token: spec.agentToken } };
+  }
+
+  private async runContainer(spec: SandboxSpec): Promise<void> {
+    await this.writeBundle(spec);
+    const p = sandboxPaths(this.opts.sandboxesDir, spec.name);
+    await runDetached(this.runtime, p.dir, spec.name, p.log);
+    await this.protectInit(spec);
+  }
+
+  /** The runtime (processes, memory, cgroups) goes; disk, overlay and network stay. */
+  async stop(spec: SandboxSpec): Promise<void> {
+    await forceDelete(this.runtime, spec.name);
+    if (await cgroupExists(cgroupsPathOf(spec.name))) await removeCgroup(cgroupsPathOf(spec.name));
+  }
+
+  async start(spec: SandboxSpec): Promise<RunningSandbox> {
+    await this.stop(spec);
+    try {
+      await this.runContainer(spec);
+    } catch (err) {
+      await this.stop(spec);
+      throw err;
+    }
+    return this.running(spec);
+  }
+
+  async pause(spec: SandboxSpec): Promise<void> {
+    await pause(this.runtime, spec.name);
+  }
+
+  async resume(spec: SandboxSpec): Promise<void> {
+    await resume(this.runtime, spec.name);
   }
 
   private async prepareRootfs(spec: SandboxSpec): Promise<void> {
@@ -119,7 +159,7 @@ export class OciBackend implements Backend {
     await mkdir(p.dir, { recursive: true });
     await chmod(this.opts.sandboxesDir, 0o711);
     await chmod(p.dir, 0o711);
-    await createDiskFile(p.diskFile, spec.limits.diskMiB, root);
+    await createDiskFile(p.diskFile, spec.limits.diskMiB, root, spec.limits.inodes);
     await mountLoop(p.diskFile, p.disk);
     await mkdir(p.upper, { mode: 0o755 });
     await chmod(p.upper, 0o755);
@@ -170,7 +210,7 @@ export class OciBackend implements Backend {
   async inspect(spec: SandboxSpec): Promise<Liveness> {
     const st = await state(this.runtime, spec.name);
     if (!st) return { alive: false, reason: 'the runtime has no record of the sandbox' };
-    if (st.status !== 'running')
+    if (st.status !== 'running' && st.status !== 'paused')
       return { alive: false, reason: `the sandbox's init is ${st.status}` };
     return { alive: true };
   }
