@@ -29,6 +29,7 @@ describe('formatTable', () => {
         isolation: 'namespace',
         createdAt: '2026-12-04T12:00:00.000Z',
         limits: { cpuMillis: 1000, memoryMiB: 256, diskMiB: 1024, pids: 256 },
+        network: { internet: false, allow: [], deny: [] },
       },
     ]);
     expect(table.split('\n')[0]).toMatch(/^ID\s+STATE\s+BACKEND\s+ISOLATION\s+CREATED$/);

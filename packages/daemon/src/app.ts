@@ -22,6 +22,8 @@ import { selectBackend } from './backends/select.js';
 import type { DaemonConfig } from './config.js';
 import { SandboxService } from './core/sandbox-service.js';
 import { installFirewall, removeFirewall } from './host/netns.js';
+import { HostEgress, hostNetFacts } from './host/egress.js';
+import { DnsResolver } from './dns/resolver.js';
 import { ensureImage } from './image/build.js';
 import { defaultRecipe } from './image/recipe.js';
 import type { Logger } from './log.js';
@@ -58,7 +60,7 @@ export async function startDaemon(
   const keys = new KeyStore(db);
   await bootstrapKey(config, keys, announce);
   const subnet = parseSubnet(config.subnet);
-  await installFirewall(subnetCidr(subnet));
+  const { egress, resolver } = await startEgress(subnetCidr(subnet), log);
   const selection = await selectBackend(config.backend, {
     dataDir: config.dataDir,
     imageRootfs: image.rootfs,
@@ -77,6 +79,7 @@ export async function startDaemon(
     stream: agentExecStream,
     defaults: config.defaults,
     subnet,
+    egress,
     log,
     readyTimeoutMs: 30_000,
     outputLimitBytes: config.outputLimitBytes,
@@ -109,12 +112,32 @@ export async function startDaemon(
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      resolver.close();
       const idle = sandboxes.all().length === 0;
       db.close();
       // Sandboxes outlive the daemon and keep their firewall; with none left, nothing stays.
       if (idle) await removeFirewall(subnetCidr(subnet));
     },
   };
+}
+
+/**
+ * The sandboxes' DNS resolver first (the firewall redirects to its port), then the firewall
+ * from the host's addresses, networks and default route as they are now.
+ */
+async function startEgress(subnet: string, log: Logger) {
+  const facts = await hostNetFacts();
+  const egress = new HostEgress(subnet, log);
+  const resolver = new DnsResolver({
+    policyOf: (ip) => egress.policyOf(ip),
+    pin: (ip, pins) => egress.pin(ip, pins),
+    upstream: facts.upstream ?? '127.0.0.1',
+    log,
+  });
+  const resolverPort = await resolver.start();
+  await installFirewall({ subnetCidr: subnet, resolverPort, ...facts });
+  log.info('egress ready', { resolverPort, uplink: facts.uplink, upstream: facts.upstream });
+  return { egress, resolver };
 }
 
 /** At first start: make an admin key, print it once, and leave it in a 0600 file. */

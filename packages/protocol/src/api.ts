@@ -5,6 +5,7 @@
 import { MAX_JSON_BODY_BYTES } from './constants.js';
 import { ERROR_CODES } from './errors.js';
 import { SANDBOX_STATES } from './lifecycle.js';
+import { networkPolicyInfoSchema, networkPolicySchema } from './network.js';
 import {
   array,
   boolean,
@@ -71,6 +72,7 @@ export const createSandboxSchema = object({
   backend: optional(backendNameSchema),
   limits: optional(limitsSchema),
   env: optional(envSchema),
+  network: optional(networkPolicySchema),
 });
 export type CreateSandboxRequest = Infer<typeof createSandboxSchema>;
 
@@ -87,6 +89,7 @@ export const sandboxInfoSchema = object({
     diskMiB: int({ min: 0, max: 1024 * 1024 }),
     pids: int({ min: 0, max: 65_536 }),
   }),
+  network: networkPolicyInfoSchema,
 });
 export type SandboxInfo = Infer<typeof sandboxInfoSchema>;
 

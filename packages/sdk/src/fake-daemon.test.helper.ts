@@ -47,6 +47,7 @@ export function sandboxInfo(id: string): SandboxInfo {
     isolation: 'namespace',
     createdAt: '2026-12-04T12:00:00.000Z',
     limits: { cpuMillis: 1000, memoryMiB: 256, diskMiB: 1024, pids: 256 },
+    network: { internet: false, allow: [], deny: [] },
   };
 }
 

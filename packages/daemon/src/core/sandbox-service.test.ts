@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AGENT_PROTOCOL_VERSION, PaddockError } from '@paddock/protocol';
+import { AGENT_PROTOCOL_VERSION, PaddockError, type NetworkPolicy } from '@paddock/protocol';
 import type { AgentClient } from '../agent-link/client.js';
 import { FakeBackend } from '../backends/fake.js';
 import { silentLogger } from '../log.js';
@@ -7,11 +7,17 @@ import { parseSubnet } from '../net/plan.js';
 import { openDb } from '../store/db.js';
 import { SandboxStore } from '../store/sandboxes.js';
 import { SandboxService } from './sandbox-service.js';
+import type { EgressControl } from './egress.js';
 
 function setup(agent: Partial<AgentClient> = {}) {
   const backend = new FakeBackend();
   const store = new SandboxStore(openDb(':memory:'));
   const seen: unknown[] = [];
+  const firewall = new Map<string, NetworkPolicy>();
+  const egress: EgressControl = {
+    apply: (ip, policy) => Promise.resolve(void firewall.set(ip, policy)),
+    remove: (ip) => Promise.resolve(void firewall.delete(ip)),
+  };
   const client: AgentClient = {
     health: () =>
       Promise.resolve({ status: 'ok', protocol: AGENT_PROTOCOL_VERSION, agentVersion: 't' }),
@@ -30,11 +36,12 @@ function setup(agent: Partial<AgentClient> = {}) {
     stream: () => (async function* () {})(),
     defaults: { cpuMillis: 1000, memoryMiB: 512, diskMiB: 1024, pids: 512 },
     subnet: parseSubnet('10.99.0.0/28'),
+    egress,
     log: silentLogger,
     readyTimeoutMs: 200,
     outputLimitBytes: 4096,
   });
-  return { core, backend, store, seen };
+  return { core, backend, store, seen, firewall };
 }
 
 const code = async (p: Promise<unknown>) =>
@@ -144,5 +151,27 @@ describe('SandboxService', () => {
     expect(await code(Promise.resolve().then(() => core.get('t', 'half')))).toBe(
       'SANDBOX_NOT_FOUND',
     );
+  });
+
+  it('applies the egress policy before start, replaces it later and removes it on destroy', async () => {
+    const { core, firewall } = setup();
+    const info = await core.create('t', { id: 'a', network: { allow: ['example.com'] } });
+    expect(info.network).toEqual({ internet: false, allow: ['example.com'], deny: [] });
+    expect(firewall.get('10.99.0.2')).toEqual(info.network);
+    const changed = await core.setNetworkPolicy('t', 'a', { internet: true, deny: ['10.1.0.0/16'] });
+    expect(changed.network).toEqual({ internet: true, allow: [], deny: ['10.1.0.0/16'] });
+    expect(core.get('t', 'a').network).toEqual(changed.network);
+    expect(firewall.get('10.99.0.2')).toEqual(changed.network);
+    await core.destroy('t', 'a');
+    expect(firewall.size).toBe(0);
+  });
+
+  it('re-applies a running sandbox policy at recovery and defaults to no egress', async () => {
+    const { core, firewall } = setup();
+    const info = await core.create('t', { id: 'a' });
+    expect(info.network).toEqual({ internet: false, allow: [], deny: [] });
+    firewall.clear();
+    await core.recover();
+    expect(firewall.get('10.99.0.2')).toEqual(info.network);
   });
 });

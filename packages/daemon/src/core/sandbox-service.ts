@@ -29,7 +29,10 @@ import {
   type SandboxState,
   type WatchEvent,
   type WatchRequest,
+  type NetworkPolicyInput,
+  normalizePolicy,
 } from '@paddock/protocol';
+import type { EgressControl } from './egress.js';
 import type { Backend, SandboxSpec } from '../backends/backend.js';
 import type { Logger } from '../log.js';
 import { networkPlan, slotCount, type Subnet } from '../net/plan.js';
@@ -52,6 +55,8 @@ export interface SandboxServiceDeps {
   stream: (ep: AgentEndpoint, req: ExecRequest, signal: AbortSignal) => AsyncIterable<ExecEvent>;
   defaults: Limits;
   subnet: Subnet;
+  /** Applies sandboxes' egress policies to the host firewall (host/egress.ts; fakes in tests). */
+  egress: EgressControl;
   log: Logger;
   /** How long a new sandbox's agent has to answer. */
   readyTimeoutMs: number;
@@ -72,6 +77,7 @@ export class SandboxService {
     const spec = this.specOf(rec);
     const started = Date.now();
     try {
+      await this.deps.egress.apply(spec.network.sandboxIp, rec.network);
       const running = await backend.create(spec);
       await waitForAgent(
         this.deps.connect(running.agent),
@@ -115,6 +121,7 @@ export class SandboxService {
       backend,
       limits: { ...this.deps.defaults, ...req.limits },
       env: req.env ?? {},
+      network: normalizePolicy(req.network),
       agentToken: randomBytes(32).toString('base64url'),
       createdAt: new Date().toISOString(),
     };
@@ -131,6 +138,7 @@ export class SandboxService {
   private async cleanupFailedCreate(rec: SandboxRecord, spec: SandboxSpec): Promise<void> {
     try {
       await this.backendOf(rec).destroy(spec);
+      await this.deps.egress.remove(spec.network.sandboxIp);
       this.deps.store.delete(rec.tenant, rec.id);
     } catch (err) {
       this.deps.store.setState(
@@ -161,7 +169,9 @@ export class SandboxService {
     }
     this.transition(rec, 'stopping');
     try {
-      await this.backendOf(rec).destroy(this.specOf(rec));
+      const spec = this.specOf(rec);
+      await this.backendOf(rec).destroy(spec);
+      await this.deps.egress.remove(spec.network.sandboxIp);
     } catch (err) {
       this.deps.store.setState(tenant, id, 'failed', 'destroy did not finish; call destroy again');
       this.deps.log.error('sandbox destroy failed', { tenant, id, error: String(err) });
@@ -321,6 +331,19 @@ export class SandboxService {
     return names;
   }
 
+  /** Replace a running sandbox's egress policy; the firewall changes before the store does. */
+  async setNetworkPolicy(
+    tenant: string,
+    id: string,
+    input: NetworkPolicyInput,
+  ): Promise<SandboxInfo> {
+    const rec = this.runnable(tenant, id);
+    const network = normalizePolicy(input);
+    await this.deps.egress.apply(this.specOf(rec).network.sandboxIp, network);
+    this.deps.store.setNetwork(tenant, id, network);
+    return this.info({ ...rec, network });
+  }
+
   /** A new session: the sandbox's env first, the session's own over it; an id if none given. */
   async createSession(tenant: string, id: string, req: CreateSessionRequest): Promise<SessionInfo> {
     const rec = this.runnable(tenant, id);
@@ -383,6 +406,8 @@ export class SandboxService {
     if (rec.state !== 'running') return;
     const live = await backend.inspect(spec);
     if (!live.alive) this.deps.store.setState(rec.tenant, rec.id, 'failed', live.reason);
+    // The firewall was just re-installed without sandboxes' chains: put this one's back.
+    else await this.deps.egress.apply(spec.network.sandboxIp, rec.network);
   }
 
   private find(tenant: string, id: string): SandboxRecord {
@@ -434,6 +459,7 @@ export class SandboxService {
       isolation: isolationOf(rec.backend),
       createdAt: rec.createdAt,
       limits: rec.limits,
+      network: rec.network,
     };
     if (rec.stateReason) info.stateReason = rec.stateReason;
     return info;

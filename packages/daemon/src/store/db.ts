@@ -32,6 +32,9 @@ const MIGRATIONS = [
    ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT '["admin"]';
    ALTER TABLE api_keys ADD COLUMN expires_at TEXT;
    ALTER TABLE api_keys ADD COLUMN revoked_at TEXT;`,
+  // Sandboxes gain an egress policy; those made before keep the old behaviour (no egress).
+  `ALTER TABLE sandboxes ADD COLUMN network TEXT NOT NULL
+     DEFAULT '{"internet":false,"allow":[],"deny":[]}';`,
 ];
 
 export function openDb(file: string): Db {

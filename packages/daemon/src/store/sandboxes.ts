@@ -1,5 +1,5 @@
 /** Sandbox records. Every query is scoped by tenant: a sandbox id alone finds nothing. */
-import type { BackendName, Limits, SandboxState } from '@paddock/protocol';
+import type { BackendName, Limits, NetworkPolicy, SandboxState } from '@paddock/protocol';
 import type { Db } from './db.js';
 
 export interface SandboxRecord {
@@ -12,6 +12,7 @@ export interface SandboxRecord {
   slot: number;
   limits: Limits;
   env: Record<string, string>;
+  network: NetworkPolicy;
   agentToken: string;
   createdAt: string;
 }
@@ -26,6 +27,7 @@ interface Row {
   slot: number;
   limits: string;
   env: string;
+  network: string;
   agent_token: string;
   created_at: string;
 }
@@ -41,6 +43,7 @@ function fromRow(r: Row): SandboxRecord {
     slot: r.slot,
     limits: JSON.parse(r.limits) as Limits,
     env: JSON.parse(r.env) as Record<string, string>,
+    network: JSON.parse(r.network) as NetworkPolicy,
     agentToken: r.agent_token,
     createdAt: r.created_at,
   };
@@ -78,8 +81,8 @@ export class SandboxStore {
       const full = { ...rec, slot };
       this.db
         .prepare(
-          `INSERT INTO sandboxes (tenant, id, name, state, state_reason, backend, slot, limits, env, agent_token, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO sandboxes (tenant, id, name, state, state_reason, backend, slot, limits, env, network, agent_token, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           full.tenant,
@@ -91,6 +94,7 @@ export class SandboxStore {
           full.slot,
           JSON.stringify(full.limits),
           JSON.stringify(full.env),
+          JSON.stringify(full.network),
           full.agentToken,
           full.createdAt,
         );
@@ -123,6 +127,13 @@ export class SandboxStore {
     this.db
       .prepare('UPDATE sandboxes SET env = ? WHERE tenant = ? AND id = ?')
       .run(JSON.stringify(env), tenant, id);
+  }
+
+  /** Replaces the sandbox's egress policy. */
+  setNetwork(tenant: string, id: string, network: NetworkPolicy): void {
+    this.db
+      .prepare('UPDATE sandboxes SET network = ? WHERE tenant = ? AND id = ?')
+      .run(JSON.stringify(network), tenant, id);
   }
 
   delete(tenant: string, id: string): void {
