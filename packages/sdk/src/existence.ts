@@ -54,9 +54,9 @@ export class Existence {
   }
 
   async #create(): Promise<void> {
-    const { limits, env } = this.options;
+    const { limits, env, network } = this.options;
     try {
-      await this.client.createSandbox({ id: this.id, limits, env });
+      await this.client.createSandbox({ id: this.id, limits, env, network });
     } catch (e) {
       if (!(PaddockError.is(e) && e.code === 'SANDBOX_ALREADY_EXISTS')) throw e;
     }

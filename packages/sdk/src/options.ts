@@ -1,5 +1,5 @@
 /** Options of `getSandbox` and of the sandbox's commands and file calls. */
-import type { Encoding } from '@paddock/protocol';
+import type { Encoding, NetworkPolicyInput } from '@paddock/protocol';
 import type { LimitsInput } from './types.js';
 
 /**
@@ -13,6 +13,8 @@ export interface SandboxOptions {
   limits?: LimitsInput;
   /** Environment for every command, applied when this handle creates the sandbox. */
   env?: Record<string, string>;
+  /** Egress policy applied when this handle creates the sandbox (default: no egress). */
+  network?: NetworkPolicyInput;
   /**
    * Create the sandbox on first use (default true). With false, operations on a missing sandbox
    * throw SandboxNotFoundError instead.

@@ -36,6 +36,7 @@ import type { ReadFileRequest, WriteFileRequest } from './types.js';
 import { watchFiles, type WatchOptions } from './watch.js';
 import { openTerminal, type Terminal, type TerminalOptions } from './terminal.js';
 import { Existence } from './existence.js';
+import { setNetworkPolicy, type NetworkPolicy, type NetworkPolicyInput } from './network.js';
 import type { ExecOptions, FileOptions, SandboxOptions } from './options.js';
 
 export type { ExecOptions, FileOptions, SandboxOptions } from './options.js';
@@ -427,6 +428,16 @@ export class Sandbox implements AsyncDisposable {
     const path = sandboxPath(this.id, '/console');
     const r = await this.#run(() => this.#client.request<{ console: string }>('GET', path));
     return r.console;
+  }
+
+  /**
+   * Replace the sandbox's egress policy (see `setNetworkPolicy` in network.ts).
+   *
+   * @example
+   * await sandbox.setNetworkPolicy({ internet: true, deny: ['example.com'] });
+   */
+  setNetworkPolicy(policy: NetworkPolicyInput): Promise<NetworkPolicy> {
+    return this.#run(() => setNetworkPolicy(this.#client, this.id, policy));
   }
 
   /**

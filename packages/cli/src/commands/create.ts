@@ -3,6 +3,7 @@ import type { CreateSandboxRequest, LimitsInput } from '@paddock/sdk';
 import { globalsFrom, parseEnvPairs, parseIntFlag, parseStrict, type Globals } from '../args.js';
 import { connect } from '../client.js';
 import { UsageError, type Command } from '../command.js';
+import { NETWORK_OPTIONS, NETWORK_USAGE, policyFrom } from './network.js';
 
 const OPTIONS = {
   memory: { type: 'string' },
@@ -11,6 +12,7 @@ const OPTIONS = {
   pids: { type: 'string' },
   env: { type: 'string', short: 'e', multiple: true },
   backend: { type: 'string' },
+  ...NETWORK_OPTIONS,
 } as const;
 
 const BACKENDS = ['jail', 'gvisor', 'microvm'] as const;
@@ -30,6 +32,8 @@ export function parseCreateArgs(argv: string[]): CreateArgs {
   const env = parseEnvPairs(values.env);
   if (Object.keys(env).length > 0) request.env = env;
   if (values.backend !== undefined) request.backend = backendFrom(values.backend);
+  const network = policyFrom(values);
+  if (network) request.network = network;
   return { request, globals: globalsFrom(values) };
 }
 
@@ -66,7 +70,7 @@ Options:
   --pids <n>         Process limit
   -e, --env <K=V>    Environment for every command (repeatable)
   --backend <name>   jail, gvisor or microvm (default: the daemon's choice)
-`,
+${NETWORK_USAGE}`,
   async run(argv) {
     const args = parseCreateArgs(argv);
     const info = await connect(args.globals).createSandbox(args.request);
