@@ -143,7 +143,9 @@ export class OciBackend implements Backend {
 
   private async writeBundle(spec: SandboxSpec): Promise<void> {
     const p = sandboxPaths(this.opts.sandboxesDir, spec.name);
-    await writeFile(p.resolvConf, resolvConfText(spec.network.hostIp), { mode: 0o644 });
+    await writeFile(p.resolvConf, resolvConfText(spec.network.hostIp));
+    // Readable by the sandbox's (unmapped-to-root) processes whatever the daemon's umask.
+    await chmod(p.resolvConf, 0o644);
     const config = ociConfig({
       containerId: spec.name,
       hostname: spec.id,
