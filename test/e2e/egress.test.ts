@@ -84,7 +84,9 @@ describe.each([
     aIp = await sandboxIp(a);
     bIp = await sandboxIp(b);
     await b.startProcess('python3 -m http.server 8000 --bind 0.0.0.0');
-    await b.exec('for i in $(seq 50); do curl -s -o /dev/null localhost:8000 && break; sleep 0.2; done');
+    await b.exec(
+      'for i in $(seq 50); do curl -s -o /dev/null localhost:8000 && break; sleep 0.2; done',
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -165,7 +167,10 @@ describe.each([
   });
 
   it('an explicit CIDR allow opens a private host, never the metadata address', async () => {
-    await a.setNetworkPolicy({ internet: true, allow: [`${fake.otherIp}/32`, `${METADATA_IP}/32`] });
+    await a.setNetworkPolicy({
+      internet: true,
+      allow: [`${fake.otherIp}/32`, `${METADATA_IP}/32`],
+    });
     expect(await fetchIn(a, `http://${fake.otherIp}:8080/`)).toBe('200');
     expect(await fetchIn(a, `http://${METADATA_IP}/`)).toBe('failed');
   });
@@ -174,7 +179,9 @@ describe.each([
     await a.setNetworkPolicy({ internet: true, deny: ['npmjs.org'] });
     expect(await fetchIn(a, NPM)).toBe('failed');
     expect(await fetchIn(a, DEBIAN)).toBe('200');
-    const npmIps = (await lookup('registry.npmjs.org', { all: true, family: 4 })).map((r) => r.address);
+    const npmIps = (await lookup('registry.npmjs.org', { all: true, family: 4 })).map(
+      (r) => r.address,
+    );
     // Other egress still flows: the private host is opened explicitly beside the deny.
     const allow = [`${fake.otherIp}/32`];
     await a.setNetworkPolicy({ internet: true, allow, deny: npmIps.map((x) => `${x}/32`) });

@@ -55,11 +55,9 @@ export async function startFakeHosts(index: number): Promise<FakeHosts> {
   ip('-n', ns, 'link', 'set', 'eth0', 'up');
   ip('-n', ns, 'route', 'add', 'default', 'via', hostIp as string);
   ip('route', 'add', `${METADATA_IP}/32`, 'via', otherIp as string, 'dev', hostIf);
-  const server: ChildProcess = spawn(
-    'ip',
-    ['netns', 'exec', ns, process.execPath, '-e', SERVER],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const server: ChildProcess = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', SERVER], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     let seen = 0;
     server.stdout?.on('data', (d: Buffer) => {

@@ -6,9 +6,15 @@ describe('network policy entries', () => {
   it('canonicalises CIDRs and addresses, lower-cases domains', () => {
     expect(parseNetworkEntry('10.1.2.3/8')).toEqual({ kind: 'cidr4', cidr: '10.0.0.0/8' });
     expect(parseNetworkEntry('203.0.113.7')).toEqual({ kind: 'cidr4', cidr: '203.0.113.7/32' });
-    expect(parseNetworkEntry('2001:DB8::1/32')).toEqual({ kind: 'cidr6', cidr: '2001:db8:0:0:0:0:0:0/32' });
+    expect(parseNetworkEntry('2001:DB8::1/32')).toEqual({
+      kind: 'cidr6',
+      cidr: '2001:db8:0:0:0:0:0:0/32',
+    });
     expect(parseNetworkEntry('::1')).toEqual({ kind: 'cidr6', cidr: '0:0:0:0:0:0:0:1/128' });
-    expect(parseNetworkEntry('Registry.NPMJS.org.')).toEqual({ kind: 'domain', domain: 'registry.npmjs.org' });
+    expect(parseNetworkEntry('Registry.NPMJS.org.')).toEqual({
+      kind: 'domain',
+      domain: 'registry.npmjs.org',
+    });
   });
 
   it.each([

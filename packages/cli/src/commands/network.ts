@@ -38,7 +38,10 @@ export interface NetworkArgs {
 }
 
 export function parseNetworkArgs(argv: string[]): NetworkArgs {
-  const { values, positionals } = parseStrict(argv, { ...NETWORK_OPTIONS, none: { type: 'boolean' } });
+  const { values, positionals } = parseStrict(argv, {
+    ...NETWORK_OPTIONS,
+    none: { type: 'boolean' },
+  });
   if (positionals.length !== 1) throw new UsageError('network needs exactly one sandbox id');
   const policy = values.none ? {} : policyFrom(values);
   if (values.none && policyFrom(values)) throw new UsageError('--none takes no other policy flag');

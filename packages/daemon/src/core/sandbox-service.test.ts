@@ -158,7 +158,10 @@ describe('SandboxService', () => {
     const info = await core.create('t', { id: 'a', network: { allow: ['example.com'] } });
     expect(info.network).toEqual({ internet: false, allow: ['example.com'], deny: [] });
     expect(firewall.get('10.99.0.2')).toEqual(info.network);
-    const changed = await core.setNetworkPolicy('t', 'a', { internet: true, deny: ['10.1.0.0/16'] });
+    const changed = await core.setNetworkPolicy('t', 'a', {
+      internet: true,
+      deny: ['10.1.0.0/16'],
+    });
     expect(changed.network).toEqual({ internet: true, allow: [], deny: ['10.1.0.0/16'] });
     expect(core.get('t', 'a').network).toEqual(changed.network);
     expect(firewall.get('10.99.0.2')).toEqual(changed.network);

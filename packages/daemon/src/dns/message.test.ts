@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { errorReply, inDomain, parseAnswer, parseQuery, readName, RCODE_REFUSED } from './message.js';
+import {
+  errorReply,
+  inDomain,
+  parseAnswer,
+  parseQuery,
+  readName,
+  RCODE_REFUSED,
+} from './message.js';
 import { answer, query } from './wire.test.helper.js';
 
 describe('DNS queries from sandboxes', () => {

@@ -48,7 +48,7 @@ export function readName(buf: Buffer, at: number): { name: string; next: number 
   let pos = at;
   let next = -1;
   let length = 0;
-  for (let hops = 0; ; ) {
+  for (let hops = 0; ;) {
     if (pos >= buf.length) throw new Malformed('name runs past the message');
     const len = buf[pos] as number;
     if (len === 0) {
@@ -84,7 +84,13 @@ export function parseQuery(buf: Buffer): Query | undefined {
     }
     const { name, next } = readName(buf, 12);
     if (!/^[a-z0-9_.-]*$/.test(name)) return undefined;
-    return { id: u16(buf, 0), name, type: u16(buf, next), qclass: u16(buf, next + 2), questionEnd: next + 4 };
+    return {
+      id: u16(buf, 0),
+      name,
+      type: u16(buf, next),
+      qclass: u16(buf, next + 2),
+      questionEnd: next + 4,
+    };
   } catch (err) {
     if (err instanceof Malformed) return undefined;
     throw err;

@@ -1,10 +1,18 @@
 /** Builds DNS messages for tests (the daemon itself never builds queries). */
 export function encodeName(name: string): Buffer {
   const parts = name.split('.').filter((l) => l !== '');
-  return Buffer.concat([...parts.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])), Buffer.from([0])]);
+  return Buffer.concat([
+    ...parts.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])),
+    Buffer.from([0]),
+  ]);
 }
 
-export function query(id: number, name: string, type = 1, extra: { flags?: number; ar?: number } = {}): Buffer {
+export function query(
+  id: number,
+  name: string,
+  type = 1,
+  extra: { flags?: number; ar?: number } = {},
+): Buffer {
   const h = Buffer.alloc(12);
   h.writeUInt16BE(id, 0);
   h.writeUInt16BE(extra.flags ?? 0x0100, 2);

@@ -7,7 +7,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseNetworkEntry, type NetworkPolicy } from '@paddock/protocol';
 import type { DnsPolicy } from '../dns/resolver.js';
 import type { Logger } from '../log.js';
-import { applyPolicyScript, pinScript, policyCidrs, removePolicyScript } from '../net/egress-rules.js';
+import {
+  applyPolicyScript,
+  pinScript,
+  policyCidrs,
+  removePolicyScript,
+} from '../net/egress-rules.js';
 import { firewallTable } from '../net/firewall.js';
 import { run } from './run.js';
 

@@ -126,8 +126,12 @@ describe('sandbox egress rules', () => {
   });
 
   it('pins resolved addresses with a TTL clamped to [60 s, 1 h], refreshing existing ones', () => {
-    expect(pinScript('T', '10.1.0.2', [{ ip: '203.0.113.9', ttl: 5 }, { ip: '1.2.3.4', ttl: 9e9 }]))
-      .toBe(`add element inet T sb_10_1_0_2_n4 { 203.0.113.9 timeout 60s }
+    expect(
+      pinScript('T', '10.1.0.2', [
+        { ip: '203.0.113.9', ttl: 5 },
+        { ip: '1.2.3.4', ttl: 9e9 },
+      ]),
+    ).toBe(`add element inet T sb_10_1_0_2_n4 { 203.0.113.9 timeout 60s }
 delete element inet T sb_10_1_0_2_n4 { 203.0.113.9 }
 add element inet T sb_10_1_0_2_n4 { 203.0.113.9 timeout 60s }
 add element inet T sb_10_1_0_2_n4 { 1.2.3.4 timeout 3600s }
@@ -141,6 +145,9 @@ add element inet T sb_10_1_0_2_n4 { 1.2.3.4 timeout 3600s }
       '10.0.0.0/8',
       '192.0.2.2/32',
     ]);
-    expect(mergeCidrs(['fd00::/64', 'fd00::2/128', 'fe80::/10'])).toEqual(['fd00::/64', 'fe80::/10']);
+    expect(mergeCidrs(['fd00::/64', 'fd00::2/128', 'fe80::/10'])).toEqual([
+      'fd00::/64',
+      'fe80::/10',
+    ]);
   });
 });
