@@ -54,6 +54,26 @@ async function sandboxIp(sb: Sandbox): Promise<string> {
   return (await sb.exec(['node', '-e', js])).stdout.trim();
 }
 
+/** The rcode of an A query for `name` sent over TCP to the sandbox's gateway, port 53. */
+async function tcpDnsRcode(sb: Sandbox, gateway: string, name: string): Promise<number> {
+  const py = [
+    'import socket, struct, sys',
+    'q = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)',
+    'q += b"".join(bytes([len(l)]) + l.encode() for l in sys.argv[2].split(".")) + b"\\0"',
+    'q += struct.pack(">HH", 1, 1)',
+    's = socket.create_connection((sys.argv[1], 53), 5)',
+    's.sendall(struct.pack(">H", len(q)) + q)',
+    'r = b""',
+    'while True:',
+    '    d = s.recv(4096)',
+    '    if not d: break',
+    '    r += d',
+    'print(r[5] & 15)',
+  ].join('\n');
+  const r = await sb.exec(['python3', '-c', py, gateway, name], { timeout: 20_000 });
+  return r.exitCode === 0 ? Number(r.stdout.trim()) : -1;
+}
+
 const hasSandboxes = (dataDir: string) =>
   existsSync(join(dataDir, 'sandboxes')) && readdirSync(join(dataDir, 'sandboxes')).length > 0;
 const gatewayOf = (ip: string) => ip.replace(/\d+$/, (o) => String(Number(o) - 1));
@@ -155,6 +175,9 @@ describe.each([
     expect(await fetchIn(a, NPM)).toBe('200');
     expect(await fetchIn(a, DEBIAN)).toBe('failed');
     expect((await a.exec('getent hosts deb.debian.org')).exitCode).not.toBe(0);
+    // The same answers over TCP (resolvers fall back to it after a truncated UDP reply).
+    expect(await tcpDnsRcode(a, gatewayOf(aIp), 'registry.npmjs.org')).toBe(0);
+    expect(await tcpDnsRcode(a, gatewayOf(aIp), 'deb.debian.org')).toBe(5);
   });
 
   it('an allowed domain opens its addresses only once the sandbox resolved it (pinned)', async () => {

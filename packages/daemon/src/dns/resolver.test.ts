@@ -1,4 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.js';
 import { parseAnswer } from './message.js';
@@ -88,5 +89,28 @@ describe('sandbox DNS resolver', () => {
     expect(await ask(limited.port, Buffer.from('junk'))).toBeUndefined();
     expect(await ask(limited.port, query(2, 'a.example'))).toBeDefined();
     expect(await ask(limited.port, query(3, 'b.example'))).toBeUndefined();
+  });
+
+  it('answers over TCP too (length-prefixed), and drops oversized TCP queries', async () => {
+    const policy = { internet: false, allowDomains: ['npmjs.org'], denyDomains: [] };
+    const { port } = await setup(policy);
+    const overTcp = (payload: Buffer) =>
+      new Promise<Buffer>((resolve) => {
+        const sock = connect(port, '127.0.0.1');
+        const chunks: Buffer[] = [];
+        sock.on('data', (d: Buffer) => chunks.push(d));
+        sock.on('close', () => resolve(Buffer.concat(chunks)));
+        sock.on('error', () => undefined);
+        sock.write(payload);
+      });
+    const q = query(0x4242, 'registry.npmjs.org');
+    const head = Buffer.alloc(2);
+    head.writeUInt16BE(q.length);
+    const framed = await overTcp(Buffer.concat([head, q]));
+    expect(framed.readUInt16BE(0)).toBe(framed.length - 2);
+    expect(parseAnswer(framed.subarray(2))).toMatchObject({ id: 0x4242, rcode: 0 });
+    const huge = Buffer.alloc(2);
+    huge.writeUInt16BE(4000);
+    expect(await overTcp(Buffer.concat([huge, Buffer.alloc(100)]))).toHaveLength(0);
   });
 });

@@ -11,6 +11,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { RateLimiter, type RateLimit } from '../auth/rate-limit.js';
 import type { Logger } from '../log.js';
+import { listenTcp, type TcpServer } from './tcp.js';
 import {
   RCODE_REFUSED,
   RCODE_SERVFAIL,
@@ -51,6 +52,8 @@ export interface ResolverDeps {
 }
 
 const MAX_IN_FLIGHT = 128;
+/** Addresses pinned from one answer. */
+const MAX_PINS = 32;
 const MAX_CACHE = 1024;
 const MAX_CACHE_SECONDS = 300;
 
@@ -62,6 +65,7 @@ interface Cached {
 
 export class DnsResolver {
   private socket: Socket | undefined;
+  private tcp: TcpServer | undefined;
   private inFlight = 0;
   private readonly cache = new Map<string, Cached>();
   private readonly limiter: RateLimiter;
@@ -70,8 +74,24 @@ export class DnsResolver {
     this.limiter = new RateLimiter(deps.rate ?? { perSecond: 50, burst: 100 });
   }
 
-  /** Listen on every address (sandboxes reach it through their own gateway); returns the port. */
+  /**
+   * Listen on every address (sandboxes reach it through their own gateway), UDP and TCP on one
+   * port number; returns it.
+   */
   async start(): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      const port = await this.startUdp();
+      try {
+        this.tcp = await listenTcp(port, (msg, source) => this.answer(msg, source));
+        return port;
+      } catch (err) {
+        this.close();
+        if (attempt >= 10) throw err;
+      }
+    }
+  }
+
+  private async startUdp(): Promise<number> {
     const socket = createSocket('udp4');
     this.socket = socket;
     socket.on('message', (msg, rinfo) => {
@@ -90,27 +110,32 @@ export class DnsResolver {
   close(): void {
     this.socket?.close();
     this.socket = undefined;
+    this.tcp?.close();
+    this.tcp = undefined;
   }
 
   private async handle(msg: Buffer, from: RemoteInfo): Promise<void> {
-    const policy = this.deps.policyOf(from.address);
-    if (!policy || this.limiter.take(from.address) > 0) return;
+    const reply = await this.answer(msg, from.address);
+    if (reply) this.socket?.send(reply, from.port, from.address);
+  }
+
+  /** The reply to one query from `source`; undefined to stay silent. */
+  async answer(msg: Buffer, source: string): Promise<Buffer | undefined> {
+    const policy = this.deps.policyOf(source);
+    if (!policy || this.limiter.take(source) > 0) return undefined;
     const q = parseQuery(msg);
-    if (!q) return;
-    const send = (reply: Buffer) => this.socket?.send(reply, from.port, from.address);
+    if (!q) return undefined;
     const decision = decide(policy, q.name);
-    if (decision === 'refuse') return void send(errorReply(msg, q, RCODE_REFUSED));
+    if (decision === 'refuse') return errorReply(msg, q, RCODE_REFUSED);
     const found = await this.lookup(msg, q);
-    if (!found) return void send(errorReply(msg, q, RCODE_SERVFAIL));
+    if (!found) return errorReply(msg, q, RCODE_SERVFAIL);
     if (decision === 'pin' && found.answer.a.length > 0) {
-      await this.deps.pin(
-        from.address,
-        found.answer.a.map(({ ip, ttl }) => ({ ip, ttl })),
-      );
+      const pins = found.answer.a.slice(0, MAX_PINS).map(({ ip, ttl }) => ({ ip, ttl }));
+      await this.deps.pin(source, pins);
     }
     const reply = Buffer.from(found.reply);
     reply.writeUInt16BE(q.id, 0);
-    send(reply);
+    return reply;
   }
 
   private async lookup(msg: Buffer, q: Query): Promise<Cached | undefined> {
