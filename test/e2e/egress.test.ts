@@ -11,7 +11,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Paddock, getSandbox, type Sandbox } from '@paddock/sdk';
 import { METADATA_IP, startFakeHosts, type FakeHosts } from './fake-hosts.js';
-import { hostTraces, removeDataDir, startDaemon, testSubnet, type TestDaemon } from './harness.js';
+import {
+  CLI,
+  hostTraces,
+  removeDataDir,
+  startDaemon,
+  testSubnet,
+  type TestDaemon,
+} from './harness.js';
 
 const NPM = 'https://registry.npmjs.org/is-number';
 const DEBIAN = 'https://deb.debian.org/debian/';
@@ -250,6 +257,30 @@ describe.each([
     a = getSandbox(client, 'egress-a', { createIfMissing: false });
     b = getSandbox(client, 'egress-b', { createIfMissing: false });
   }, 120_000);
+
+  it('the CLI sets a policy at create, shows it and replaces it', async () => {
+    const env = { ...process.env, PADDOCK_URL: daemon.url, PADDOCK_API_KEY: daemon.apiKey };
+    const cli = (...args: string[]) =>
+      execFileSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8' });
+    const created = cli(
+      'create',
+      'egress-cli',
+      '--allow',
+      'registry.npmjs.org',
+      '--deny',
+      '10.0.0.0/8',
+    );
+    expect(created).toBe('egress-cli\n');
+    expect(cli('network', 'egress-cli')).toBe(
+      'internet  no\nallow     registry.npmjs.org\ndeny      10.0.0.0/8\n',
+    );
+    expect(cli('network', 'egress-cli', '--internet')).toBe(
+      'internet  yes\nallow     -\ndeny      -\n',
+    );
+    const sb = await withHostCa(getSandbox(client, 'egress-cli', { createIfMissing: false }));
+    expect(await fetchIn(sb, NPM)).toBe('200');
+    expect(cli('rm', 'egress-cli')).toBe('egress-cli\n');
+  });
 
   it('destroy removes the sandboxes chains; the last daemon stop removes the table', async () => {
     const before = hostTraces(dataDir);
