@@ -27,6 +27,7 @@ table inet paddock_10_213_0_0_16 {
     iifname "pdk*" ip saddr 10.213.0.0/16 ct state established,related accept
     iifname "pdk*" ip saddr 10.213.0.0/16 ip daddr 10.213.0.0/16 meta l4proto { tcp, udp } th dport 5353 ct status dnat accept
     iifname "pdk*" ip saddr 10.213.0.0/16 drop
+    iifname != "pdk*" meta l4proto { tcp, udp } th dport 5353 drop
   }
   chain dns {
     type nat hook prerouting priority dstnat; policy accept;

@@ -64,6 +64,8 @@ function chains(o: FirewallOptions): string[] {
     `    ${fromSandbox} ct state established,related accept`,
     `    ${fromSandbox} ip daddr ${sub} ${dns} ${o.resolverPort} ct status dnat accept`,
     `    ${fromSandbox} drop`,
+    // The resolver listens on every address; only sandboxes of this daemon may use it.
+    `    iifname != "${HOST_IF_PREFIX}*" ${dns} ${o.resolverPort} drop`,
     '  }',
     '  chain dns {',
     '    type nat hook prerouting priority dstnat; policy accept;',
