@@ -277,7 +277,9 @@ describe.each([
     expect(cli('network', 'egress-cli', '--internet')).toBe(
       'internet  yes\nallow     -\ndeny      -\n',
     );
-    const sb = await withHostCa(getSandbox(client, 'egress-cli', { createIfMissing: false }));
+    // A client of its own: no idle keep-alive socket the daemon may be closing right now.
+    const own = new Paddock({ url: daemon.url, apiKey: daemon.apiKey });
+    const sb = await withHostCa(getSandbox(own, 'egress-cli', { createIfMissing: false }));
     expect(await fetchIn(sb, NPM)).toBe('200');
     expect(cli('rm', 'egress-cli')).toBe('egress-cli\n');
   });
