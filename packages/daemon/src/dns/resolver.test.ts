@@ -22,11 +22,12 @@ async function upstream(): Promise<{ port: number; seen: string[] }> {
   return { port: sock.address().port, seen };
 }
 
-async function ask(port: number, msg: Buffer): Promise<Buffer | undefined> {
+/** The reply, or undefined after `waitMs` (generous: a loaded machine answers late). */
+async function ask(port: number, msg: Buffer, waitMs = 5000): Promise<Buffer | undefined> {
   const sock: Socket = createSocket('udp4');
   open.push(sock);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), 1500);
+    const timer = setTimeout(() => resolve(undefined), waitMs);
     sock.on('message', (m) => {
       clearTimeout(timer);
       resolve(m);
@@ -84,11 +85,11 @@ describe('sandbox DNS resolver', () => {
   it('ignores unknown sources, malformed queries, and sandboxes over their rate', async () => {
     const policy = { internet: true, allowDomains: [], denyDomains: [] };
     const unknown = await setup(undefined);
-    expect(await ask(unknown.port, query(1, 'a.example'))).toBeUndefined();
+    expect(await ask(unknown.port, query(1, 'a.example'), 1000)).toBeUndefined();
     const limited = await setup(policy, { perSecond: 0.001, burst: 2 });
-    expect(await ask(limited.port, Buffer.from('junk'))).toBeUndefined();
+    expect(await ask(limited.port, Buffer.from('junk'), 1000)).toBeUndefined();
     expect(await ask(limited.port, query(2, 'a.example'))).toBeDefined();
-    expect(await ask(limited.port, query(3, 'b.example'))).toBeUndefined();
+    expect(await ask(limited.port, query(3, 'b.example'), 1000)).toBeUndefined();
   });
 
   it('answers over TCP too (length-prefixed), and drops oversized TCP queries', async () => {
