@@ -21,7 +21,8 @@ for (const [host, port, body] of [['0.0.0.0', 8080, 'fake-other-host'], ['${META
   http.createServer((req, res) => res.end(body)).listen(port, host, () => console.log('up ' + port));
 }`;
 
-const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' });
+const ip = (...args: string[]) =>
+  execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 /** `index` picks a /30 in 172.31.<base>.0/24 (base: this checkout's PADDOCK_TEST_NET_BASE). */
 export async function startFakeHosts(index: number): Promise<FakeHosts> {
