@@ -166,6 +166,22 @@ function describeSmoke(): void {
       }
     });
 
+    it('egress: denied by default; with internet:true the guest fetches from npm', async () => {
+      // This machine's egress re-signs TLS with a CA the host trusts: give the guest the bundle.
+      const ca = process.env['SSL_CERT_FILE'] ?? '/etc/ssl/certs/ca-certificates.crt';
+      await a.writeFile('/tmp/host-ca.crt', readFileSync(ca, 'utf8'));
+      const curl =
+        "curl -sS -o /dev/null -w '%{http_code}' --cacert /tmp/host-ca.crt --connect-timeout 5 " +
+        '-m 60 https://registry.npmjs.org/is-number || true';
+      expect((await a.exec('cat /etc/resolv.conf')).stdout).toMatch(/^nameserver 10\./);
+      expect((await a.exec('getent hosts registry.npmjs.org')).exitCode).not.toBe(0);
+      expect((await a.exec(curl, { timeout: 90_000 })).stdout).toBe('000');
+      await a.setNetworkPolicy({ internet: true });
+      expect((await a.exec(curl, { timeout: 90_000 })).stdout).toBe('200');
+      await a.setNetworkPolicy({});
+      expect((await a.exec(curl, { timeout: 90_000 })).stdout).toBe('000');
+    });
+
     it('OOM-kills a memory hog inside the guest; the VM lives on', async () => {
       const hog = 'python3 -c "x = []\nwhile True: x.append(bytearray(16 * 1024 * 1024))"';
       const r = await a.exec(hog, { timeout: 120_000 });

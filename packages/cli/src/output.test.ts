@@ -39,6 +39,7 @@ describe('formatTable', () => {
           maxProcesses: 256,
           maxSessions: 32,
         },
+        network: { internet: false, allow: [], deny: [] },
       },
     ]);
     expect(table.split('\n')[0]).toMatch(/^ID\s+STATE\s+BACKEND\s+ISOLATION\s+CREATED$/);

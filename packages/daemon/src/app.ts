@@ -31,6 +31,8 @@ import { selectBackend } from './backends/select.js';
 import type { DaemonConfig } from './config.js';
 import { SandboxService } from './core/sandbox-service.js';
 import { installFirewall, removeFirewall } from './host/netns.js';
+import { HostEgress, hostNetFacts } from './host/egress.js';
+import { DnsResolver } from './dns/resolver.js';
 import { ensureImage } from './image/build.js';
 import { defaultRecipe } from './image/recipe.js';
 import type { Logger } from './log.js';
@@ -67,8 +69,15 @@ export async function startDaemon(
   const keys = new KeyStore(db);
   await bootstrapKey(config, keys, announce);
   const subnet = parseSubnet(config.subnet);
-  await installFirewall(subnetCidr(subnet));
-  const { core, sandboxes, quotas, selection } = await openCore(config, db, subnet, log, image);
+  const { egress, resolver } = await startEgress(subnetCidr(subnet), log);
+  const { core, sandboxes, quotas, selection } = await openCore(
+    config,
+    db,
+    subnet,
+    egress,
+    log,
+    image,
+  );
   await core.recover();
   core.lifecycle.start(config.lifecycleTickMs);
   const previews = await startPreviews({
@@ -102,6 +111,7 @@ export async function startDaemon(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await previews.close();
+      resolver.close();
       const idle = sandboxes.all().length === 0;
       db.close();
       // Sandboxes outlive the daemon and keep their firewall; with none left, nothing stays.
@@ -115,6 +125,7 @@ async function openCore(
   config: DaemonConfig,
   db: Db,
   subnet: Subnet,
+  egress: HostEgress,
   log: Logger,
   image: Awaited<ReturnType<typeof prepareImage>>,
 ) {
@@ -139,6 +150,7 @@ async function openCore(
     quota: config.quota,
     quotas,
     subnet,
+    egress,
     log,
     readyTimeoutMs: 30_000,
     outputLimitBytes: config.outputLimitBytes,
@@ -169,6 +181,25 @@ function apiRoutes({ core, keys, previews, quotas, sandboxes, config }: RouteDep
     ...lifecycleRoutes(core),
     ...quotaRoutes({ quotas, sandboxes, defaults: config.quota }),
   ];
+}
+
+/**
+ * The sandboxes' DNS resolver first (the firewall redirects to its port), then the firewall
+ * from the host's addresses, networks and default route as they are now.
+ */
+async function startEgress(subnet: string, log: Logger) {
+  const facts = await hostNetFacts();
+  const egress = new HostEgress(subnet, log);
+  const resolver = new DnsResolver({
+    policyOf: (ip) => egress.policyOf(ip),
+    pin: (ip, pins) => egress.pin(ip, pins),
+    upstream: facts.upstream ?? '127.0.0.1',
+    log,
+  });
+  const resolverPort = await resolver.start();
+  await installFirewall({ subnetCidr: subnet, resolverPort, ...facts });
+  log.info('egress ready', { resolverPort, uplink: facts.uplink, upstream: facts.upstream });
+  return { egress, resolver };
 }
 
 /** At first start: make an admin key, print it once, and leave it in a 0600 file. */

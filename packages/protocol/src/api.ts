@@ -5,6 +5,7 @@
 import { MAX_JSON_BODY_BYTES } from './constants.js';
 import { ERROR_CODES } from './errors.js';
 import { SANDBOX_STATES } from './lifecycle.js';
+import { networkPolicyInfoSchema, networkPolicySchema } from './network.js';
 import {
   array,
   boolean,
@@ -159,6 +160,7 @@ export const createSandboxSchema = object({
   keepAlive: optional(boolean()),
   /** Hard lifetime: the sandbox is destroyed this long after creation, awake or not. */
   ttl: optional(durationSchema),
+  network: optional(networkPolicySchema),
 });
 export type CreateSandboxRequest = Infer<typeof createSandboxSchema>;
 
@@ -183,6 +185,7 @@ export const sandboxInfoSchema = object({
   keepAlive: optional(boolean()),
   /** When the ttl destroys it, when set. */
   expiresAt: optional(string({ maxLength: 64 })),
+  network: networkPolicyInfoSchema,
 });
 export type SandboxInfo = Infer<typeof sandboxInfoSchema>;
 

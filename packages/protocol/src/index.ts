@@ -13,3 +13,4 @@ export * from './previews.js';
 export * from './interpreter.js';
 export * from './git.js';
 export * from './quotas.js';
+export * from './network.js';

@@ -57,6 +57,7 @@ export function sandboxInfo(id: string): SandboxInfo {
       maxProcesses: 256,
       maxSessions: 32,
     },
+    network: { internet: false, allow: [], deny: [] },
   };
 }
 

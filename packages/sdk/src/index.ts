@@ -27,6 +27,8 @@ export {
 export type { PaddockErrorInit } from './errors.js';
 export { ConnectionError, RequestTimeoutError, MissingApiKeyError } from './client-errors.js';
 export { shellQuote } from './shell.js';
+export { setNetworkPolicy } from './network.js';
+export type { NetworkPolicy, NetworkPolicyInput } from './network.js';
 /** The signals `kill` accepts. */
 export { PROCESS_SIGNALS } from '@paddock/protocol';
 export { parseSSEStream } from './sse.js';

@@ -1,5 +1,5 @@
 /** Options of `getSandbox` and of the sandbox's commands and file calls. */
-import type { Duration, Encoding, SleepMode } from '@paddock/protocol';
+import type { Duration, Encoding, NetworkPolicyInput, SleepMode } from '@paddock/protocol';
 import type { LimitsInput } from './types.js';
 
 /**
@@ -21,6 +21,8 @@ export interface SandboxOptions {
   keepAlive?: boolean;
   /** Hard lifetime (e.g. "1h" or seconds): destroyed when it passes. */
   ttl?: Duration;
+  /** Egress policy applied when this handle creates the sandbox (default: no egress). */
+  network?: NetworkPolicyInput;
   /**
    * Create the sandbox on first use (default true). With false, operations on a missing sandbox
    * throw SandboxNotFoundError instead.

@@ -40,6 +40,7 @@ import { watchFiles, type WatchOptions } from './watch.js';
 import { openTerminal, type Terminal, type TerminalOptions } from './terminal.js';
 import { lifecycleCall, updateSettings, type Duration } from './lifecycle.js';
 import { Existence } from './existence.js';
+import { setNetworkPolicy, type NetworkPolicy, type NetworkPolicyInput } from './network.js';
 import type { ExecOptions, FileOptions, SandboxOptions } from './options.js';
 import { Previews, type ExposePortOptions } from './previews.js';
 import * as code from './code.js';
@@ -514,6 +515,16 @@ export class Sandbox implements AsyncDisposable {
    */
   previewLoginUrl(port: number, previewUrl: string, expiresInSeconds?: number): Promise<string> {
     return this.#previews.loginUrl(port, previewUrl, expiresInSeconds);
+  }
+
+  /**
+   * Replace the sandbox's egress policy (see `setNetworkPolicy` in network.ts).
+   *
+   * @example
+   * await sandbox.setNetworkPolicy({ internet: true, deny: ['example.com'] });
+   */
+  setNetworkPolicy(policy: NetworkPolicyInput): Promise<NetworkPolicy> {
+    return this.#run(() => setNetworkPolicy(this.#client, this.id, policy));
   }
 
   /**

@@ -3,6 +3,7 @@ import type { CreateSandboxRequest, LimitsInput } from '@paddock/sdk';
 import { globalsFrom, parseEnvPairs, parseIntFlag, parseStrict, type Globals } from '../args.js';
 import { connect } from '../client.js';
 import { UsageError, type Command } from '../command.js';
+import { NETWORK_OPTIONS, NETWORK_USAGE, policyFrom } from './network.js';
 
 const OPTIONS = {
   memory: { type: 'string' },
@@ -14,6 +15,7 @@ const OPTIONS = {
   'sleep-after': { type: 'string' },
   'keep-alive': { type: 'boolean' },
   ttl: { type: 'string' },
+  ...NETWORK_OPTIONS,
 } as const;
 
 const BACKENDS = ['jail', 'gvisor', 'microvm'] as const;
@@ -36,6 +38,8 @@ export function parseCreateArgs(argv: string[]): CreateArgs {
   if (values['sleep-after'] !== undefined) request.sleepAfter = durationFrom(values['sleep-after']);
   if (values.ttl !== undefined) request.ttl = durationFrom(values.ttl);
   if (values['keep-alive']) request.keepAlive = true;
+  const network = policyFrom(values);
+  if (network) request.network = network;
   return { request, globals: globalsFrom(values) };
 }
 
@@ -82,7 +86,7 @@ Options:
   --sleep-after <d>  Sleep after this idle time (e.g. 10m); the next call wakes it
   --keep-alive       Never sleep
   --ttl <d>          Destroy it this long after creation (e.g. 1h)
-`,
+${NETWORK_USAGE}`,
   async run(argv) {
     const args = parseCreateArgs(argv);
     const info = await connect(args.globals).createSandbox(args.request);

@@ -14,3 +14,4 @@ export { expose, unexpose, ports } from './ports.js';
 export { runCode } from './run-code.js';
 export { sleep, wake, pause, resume } from './lifecycle.js';
 export { quota } from './quota.js';
+export { network } from './network.js';

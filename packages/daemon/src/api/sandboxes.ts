@@ -7,6 +7,7 @@ import {
   execEventSchema,
   execRequestSchema,
   execResultSchema,
+  networkPolicySchema,
   sandboxInfoSchema,
   sandboxListSchema,
   type AgentOpName,
@@ -49,6 +50,16 @@ function lifecycleRoutes(core: SandboxService): Route[] {
       auth: true,
       reply: sandboxInfoSchema,
       handle: ({ tenant, params }) => core.get(tenant, params['id'] as string),
+    }),
+    route({
+      method: 'PUT',
+      path: `${byId}/network`,
+      summary: "Replace a running sandbox's egress policy (takes effect for new connections)",
+      auth: true,
+      body: networkPolicySchema,
+      reply: sandboxInfoSchema,
+      handle: ({ tenant, params, body }) =>
+        core.setNetworkPolicy(tenant, params['id'] as string, body),
     }),
     route({
       method: 'DELETE',

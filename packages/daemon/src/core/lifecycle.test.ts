@@ -97,6 +97,7 @@ describe('lifecycle', () => {
       defaults: DEFAULT_LIMITS,
       quota: { ...DEFAULT_QUOTA_TOTALS, perSandbox: DEFAULT_MAX_LIMITS },
       subnet: parseSubnet('10.99.0.0/28'),
+      egress: { apply: () => Promise.resolve(), remove: () => Promise.resolve() },
       log: silentLogger,
       readyTimeoutMs: 200,
     });

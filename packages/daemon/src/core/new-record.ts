@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   durationMs,
+  normalizePolicy,
   type BackendName,
   type CreateSandboxRequest,
   type Limits,
@@ -46,6 +47,7 @@ export function newRecord(input: NewRecordInput): {
     backend: input.backend,
     limits,
     env: req.env ?? {},
+    network: normalizePolicy(req.network),
     agentToken: randomBytes(32).toString('base64url'),
     createdAt: new Date(now).toISOString(),
     sleepAfterMs: req.sleepAfter === undefined ? undefined : durationMs(req.sleepAfter),

@@ -28,6 +28,7 @@ function setup() {
         backend: 'jail',
         limits: { ...DEFAULT_LIMITS, memoryMiB: 256, diskMiB: 256, pids: 128 },
         env: {},
+        network: { internet: false, allow: [], deny: [] },
         agentToken: 'x',
         createdAt: new Date(0).toISOString(),
         sleepAfterMs: undefined,

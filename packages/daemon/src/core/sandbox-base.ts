@@ -25,6 +25,7 @@ import type { SandboxRecord, SandboxStore } from '../store/sandboxes.js';
 import type { AgentClient } from '../agent-link/client.js';
 import type { AgentEndpoint } from '../backends/backend.js';
 import type { QuotaStore } from '../store/quotas.js';
+import type { EgressControl } from './egress.js';
 import { Lifecycle } from './lifecycle.js';
 import { cappedTimeout } from './limits.js';
 
@@ -41,6 +42,8 @@ export interface SandboxServiceDeps {
   quota: Quota;
   quotas?: QuotaStore;
   subnet: Subnet;
+  /** Applies sandboxes' egress policies to the host firewall (host/egress.ts; fakes in tests). */
+  egress: EgressControl;
   log: Logger;
   /** How long a new sandbox's agent has to answer. */
   readyTimeoutMs: number;
@@ -205,8 +208,10 @@ export abstract class SandboxBase {
       this.deps.store.delete(rec.tenant, rec.id);
       return;
     }
+    if (rec.state !== 'running' && rec.state !== 'sleeping') return;
+    // The firewall was just re-installed without sandboxes' chains: put this one's back.
+    await this.deps.egress.apply(spec.network.sandboxIp, rec.network);
     if (rec.state === 'sleeping') return this.lifecycle.recoverSleeping(rec);
-    if (rec.state !== 'running') return;
     const live = await backend.inspect(spec);
     if (!live.alive) this.deps.store.setState(rec.tenant, rec.id, 'failed', live.reason);
   }
@@ -276,6 +281,7 @@ export abstract class SandboxBase {
       isolation: isolationOf(rec.backend),
       createdAt: rec.createdAt,
       limits: rec.limits,
+      network: rec.network,
       sleepMode: rec.sleepMode,
       keepAlive: rec.keepAlive,
     };

@@ -115,4 +115,29 @@ describe('SandboxService', () => {
       'SANDBOX_NOT_FOUND',
     );
   });
+
+  it('applies the egress policy before start, replaces it later and removes it on destroy', async () => {
+    const { core, firewall } = setup();
+    const info = await core.create('t', { id: 'a', network: { allow: ['example.com'] } });
+    expect(info.network).toEqual({ internet: false, allow: ['example.com'], deny: [] });
+    expect(firewall.get('10.99.0.2')).toEqual(info.network);
+    const changed = await core.setNetworkPolicy('t', 'a', {
+      internet: true,
+      deny: ['10.1.0.0/16'],
+    });
+    expect(changed.network).toEqual({ internet: true, allow: [], deny: ['10.1.0.0/16'] });
+    expect(core.get('t', 'a').network).toEqual(changed.network);
+    expect(firewall.get('10.99.0.2')).toEqual(changed.network);
+    await core.destroy('t', 'a');
+    expect(firewall.size).toBe(0);
+  });
+
+  it('re-applies a running sandbox policy at recovery and defaults to no egress', async () => {
+    const { core, firewall } = setup();
+    const info = await core.create('t', { id: 'a' });
+    expect(info.network).toEqual({ internet: false, allow: [], deny: [] });
+    firewall.clear();
+    await core.recover();
+    expect(firewall.get('10.99.0.2')).toEqual(info.network);
+  });
 });

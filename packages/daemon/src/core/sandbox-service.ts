@@ -29,6 +29,8 @@ import {
   type CodeEvent,
   type CreateCodeContextRequest,
   type RunCodeRequest,
+  type NetworkPolicyInput,
+  normalizePolicy,
 } from '@paddock/protocol';
 import type { SandboxSpec } from '../backends/backend.js';
 import { slotCount } from '../net/plan.js';
@@ -60,6 +62,7 @@ export class SandboxService extends SandboxBase {
     const spec = this.specOf(rec);
     const started = Date.now();
     try {
+      await this.deps.egress.apply(spec.network.sandboxIp, rec.network);
       const running = await backend.create(spec);
       await waitForAgent(
         this.deps.connect(running.agent),
@@ -102,6 +105,7 @@ export class SandboxService extends SandboxBase {
   private async cleanupFailedCreate(rec: SandboxRecord, spec: SandboxSpec): Promise<void> {
     try {
       await this.backendOf(rec).destroy(spec);
+      await this.deps.egress.remove(spec.network.sandboxIp);
       this.deps.store.delete(rec.tenant, rec.id);
     } catch (err) {
       this.deps.store.setState(
@@ -138,7 +142,9 @@ export class SandboxService extends SandboxBase {
     }
     this.transition(rec, 'stopping');
     try {
-      await this.backendOf(rec).destroy(this.specOf(rec));
+      const spec = this.specOf(rec);
+      await this.backendOf(rec).destroy(spec);
+      await this.deps.egress.remove(spec.network.sandboxIp);
     } catch (err) {
       this.deps.store.setState(tenant, id, 'failed', 'destroy did not finish; call destroy again');
       this.deps.log.error('sandbox destroy failed', { tenant, id, error: String(err) });
@@ -345,6 +351,17 @@ export class SandboxService extends SandboxBase {
     }
     this.deps.store.setEnv(tenant, id, env);
     return names;
+  }
+
+  /** Replace a sandbox's egress policy; the firewall changes before the store does. */
+  setNetworkPolicy(tenant: string, id: string, input: NetworkPolicyInput): Promise<SandboxInfo> {
+    const rec = this.configurable(tenant, id);
+    const network = normalizePolicy(input);
+    return this.lifecycle.exclusive(tenant, id, async () => {
+      await this.deps.egress.apply(this.specOf(rec).network.sandboxIp, network);
+      this.deps.store.setNetwork(tenant, id, network);
+      return this.info({ ...rec, network });
+    });
   }
 
   /** A new session: the sandbox's env first, the session's own over it; an id if none given. */

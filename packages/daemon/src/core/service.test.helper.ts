@@ -1,6 +1,7 @@
 /** The core with a fake backend and agent, real SQLite in memory (core unit tests). */
 import type { PaddockError } from '@paddock/protocol';
-import { AGENT_PROTOCOL_VERSION, type Quota } from '@paddock/protocol';
+import { AGENT_PROTOCOL_VERSION, type NetworkPolicy, type Quota } from '@paddock/protocol';
+import type { EgressControl } from './egress.js';
 import type { AgentClient } from '../agent-link/client.js';
 import { FakeBackend } from '../backends/fake.js';
 import { silentLogger } from '../log.js';
@@ -18,6 +19,8 @@ export interface CoreFixture {
   quotas: QuotaStore;
   seen: unknown[];
   db: Db;
+  /** The egress policy the fake firewall holds per sandbox address. */
+  firewall: Map<string, NetworkPolicy>;
 }
 
 export function setup(agent: Partial<AgentClient> = {}, quota: Partial<Quota> = {}): CoreFixture {
@@ -26,6 +29,11 @@ export function setup(agent: Partial<AgentClient> = {}, quota: Partial<Quota> = 
   const store = new SandboxStore(db);
   const quotas = new QuotaStore(db);
   const seen: unknown[] = [];
+  const firewall = new Map<string, NetworkPolicy>();
+  const egress: EgressControl = {
+    apply: (ip, policy) => Promise.resolve(void firewall.set(ip, policy)),
+    remove: (ip) => Promise.resolve(void firewall.delete(ip)),
+  };
   const client: AgentClient = {
     health: () =>
       Promise.resolve({ status: 'ok', protocol: AGENT_PROTOCOL_VERSION, agentVersion: 't' }),
@@ -46,11 +54,12 @@ export function setup(agent: Partial<AgentClient> = {}, quota: Partial<Quota> = 
     quota: { ...DEFAULT_QUOTA_TOTALS, perSandbox: DEFAULT_MAX_LIMITS, ...quota },
     quotas,
     subnet: parseSubnet('10.99.0.0/28'),
+    egress,
     log: silentLogger,
     readyTimeoutMs: 200,
     outputLimitBytes: 4096,
   });
-  return { core, backend, store, quotas, seen, db };
+  return { core, backend, store, quotas, seen, db, firewall };
 }
 
 export const code = async (p: Promise<unknown>) =>

@@ -3,7 +3,8 @@
  * the host's services and from each other.
  */
 import { writeFileSync } from 'node:fs';
-import { HOST_IF_PREFIX, type NetworkPlan } from '../net/plan.js';
+import { firewallRules, firewallTable, type FirewallOptions } from '../net/firewall.js';
+import type { NetworkPlan } from '../net/plan.js';
 import { run, tryRun } from './run.js';
 
 export const NETNS_DIR = '/var/run/netns';
@@ -71,42 +72,10 @@ export async function networkExists(plan: NetworkPlan): Promise<boolean> {
   return out.split('\n').some((line) => line.split(' ')[0] === plan.netns);
 }
 
-/** This daemon's nftables table: one per subnet, so daemons on one host never touch each other's. */
-export function firewallTable(subnetCidr: string): string {
-  return `paddock_${subnetCidr.replace(/[./]/g, '_')}`;
-}
-
-/**
- * The firewall as nft script text (pure, pinned by a test). Rules match this daemon's subnet only;
- * strict reverse-path filtering on each host veth (createNetwork) drops packets whose source is
- * not the sandbox's own address, so a sandbox cannot spoof its way out of these rules.
- */
-export function firewallRules(subnetCidr: string): string {
-  const table = firewallTable(subnetCidr);
-  const fromSandbox = `iifname "${HOST_IF_PREFIX}*" ip saddr ${subnetCidr}`;
-  return [
-    `table inet ${table}`,
-    `delete table inet ${table}`,
-    `table inet ${table} {`,
-    '  chain input {',
-    '    type filter hook input priority -10; policy accept;',
-    `    ${fromSandbox} ct state established,related accept`,
-    `    ${fromSandbox} drop`,
-    '  }',
-    '  chain forward {',
-    '    type filter hook forward priority -10; policy accept;',
-    `    ip saddr ${subnetCidr} drop`,
-    `    ip daddr ${subnetCidr} drop`,
-    '  }',
-    '}',
-    '',
-  ].join('\n');
-}
-
 /** Install (or replace) the daemon's nftables table; drop the one table of earlier versions. */
-export async function installFirewall(subnetCidr: string): Promise<void> {
+export async function installFirewall(opts: FirewallOptions): Promise<void> {
   await tryRun('nft', ['delete', 'table', 'inet', 'paddock']);
-  await run('nft', ['-f', '-'], { input: firewallRules(subnetCidr) });
+  await run('nft', ['-f', '-'], { input: firewallRules(opts) });
 }
 
 /** Remove the table (only when no sandbox of this daemon is left to protect). */

@@ -34,6 +34,8 @@ ip link set lo up
 ip addr add "$ip" dev eth0
 ip link set eth0 up
 ip route add default via "$gw"
+# Names go to the daemon's resolver, reached at the gateway (the firewall redirects port 53).
+echo "nameserver $gw" > /etc/resolv.conf
 # The sandbox's processes (tini, the agent, every command) share one pids limit, as in the jail.
 mount -t cgroup2 -o nosuid,nodev,noexec cgroup2 /sys/fs/cgroup
 echo +pids > /sys/fs/cgroup/cgroup.subtree_control

@@ -41,6 +41,7 @@ beforeAll(async () => {
       backend: 'jail',
       limits: { ...DEFAULT_LIMITS, memoryMiB: 256, diskMiB: 256, pids: 128 },
       env: {},
+      network: { internet: false, allow: [], deny: [] },
       agentToken: 'x',
       createdAt: new Date(0).toISOString(),
       sleepAfterMs: undefined,

@@ -60,6 +60,9 @@ const MIGRATIONS = [
      quota TEXT NOT NULL,
      updated_at TEXT NOT NULL
    );`,
+  // Sandboxes gain an egress policy; those made before keep the old behaviour (no egress).
+  `ALTER TABLE sandboxes ADD COLUMN network TEXT NOT NULL
+     DEFAULT '{"internet":false,"allow":[],"deny":[]}';`,
 ];
 
 export function openDb(file: string): Db {

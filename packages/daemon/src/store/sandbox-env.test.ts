@@ -23,6 +23,7 @@ it('keeps a sandbox env set after create across a reopen of the database (daemon
       backend: 'jail',
       limits: { ...DEFAULT_LIMITS, memoryMiB: 256, diskMiB: 256, pids: 128 },
       env: { FIRST: '1' },
+      network: { internet: false, allow: [], deny: [] },
       agentToken: 'x',
       createdAt: new Date().toISOString(),
       sleepAfterMs: undefined,

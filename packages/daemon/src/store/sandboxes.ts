@@ -1,5 +1,12 @@
 /** Sandbox records. Every query is scoped by tenant: a sandbox id alone finds nothing. */
-import type { BackendName, Limits, SandboxState, SleepMode, Totals } from '@paddock/protocol';
+import type {
+  BackendName,
+  Limits,
+  NetworkPolicy,
+  SandboxState,
+  SleepMode,
+  Totals,
+} from '@paddock/protocol';
 import type { Db } from './db.js';
 
 export interface SandboxRecord {
@@ -12,6 +19,7 @@ export interface SandboxRecord {
   slot: number;
   limits: Limits;
   env: Record<string, string>;
+  network: NetworkPolicy;
   agentToken: string;
   createdAt: string;
   /** Lifecycle: idle ms before sleeping (none: never), how, whether never, hard deadline. */
@@ -36,6 +44,7 @@ interface Row {
   slot: number;
   limits: string;
   env: string;
+  network: string;
   agent_token: string;
   created_at: string;
   sleep_after_ms: number | null;
@@ -57,6 +66,7 @@ function fromRow(r: Row): SandboxRecord {
     slot: r.slot,
     limits: JSON.parse(r.limits) as Limits,
     env: JSON.parse(r.env) as Record<string, string>,
+    network: JSON.parse(r.network) as NetworkPolicy,
     agentToken: r.agent_token,
     createdAt: r.created_at,
     sleepAfterMs: r.sleep_after_ms ?? undefined,
@@ -109,8 +119,9 @@ export class SandboxStore {
       this.db
         .prepare(
           `INSERT INTO sandboxes (tenant, id, name, state, state_reason, backend, slot, limits, env,
-             agent_token, created_at, sleep_after_ms, sleep_mode, keep_alive, expires_at, last_active_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             network, agent_token, created_at, sleep_after_ms, sleep_mode, keep_alive, expires_at,
+             last_active_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           full.tenant,
@@ -122,6 +133,7 @@ export class SandboxStore {
           full.slot,
           JSON.stringify(full.limits),
           JSON.stringify(full.env),
+          JSON.stringify(full.network),
           full.agentToken,
           full.createdAt,
           full.sleepAfterMs ?? null,
@@ -221,6 +233,13 @@ export class SandboxStore {
       )
       .all(now) as Row[];
     return rows.map(fromRow);
+  }
+
+  /** Replaces the sandbox's egress policy. */
+  setNetwork(tenant: string, id: string, network: NetworkPolicy): void {
+    this.db
+      .prepare('UPDATE sandboxes SET network = ? WHERE tenant = ? AND id = ?')
+      .run(JSON.stringify(network), tenant, id);
   }
 
   delete(tenant: string, id: string): void {

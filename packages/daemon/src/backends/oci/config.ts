@@ -24,6 +24,8 @@ export interface OciSpecInput {
   /** argv of the sandbox's init. */
   args: readonly string[];
   env: Readonly<Record<string, string>>;
+  /** Host file bind-mounted read-only on /etc/resolv.conf (names the daemon's resolver). */
+  resolvConf?: string;
   /** Omitted from the config when undefined. */
   seccomp: SeccompProfile | undefined;
   /** RLIMIT_NPROC for the sandbox's processes, where the runtime's kernel counts per sandbox. */
@@ -79,7 +81,7 @@ export function ociConfig(input: OciSpecInput): Record<string, unknown> {
     process: processSection(input),
     root: { path: input.rootfs, readonly: false },
     hostname: input.hostname,
-    mounts: MOUNTS,
+    mounts: input.resolvConf ? [...MOUNTS, resolvMount(input.resolvConf)] : MOUNTS,
     linux: linuxSection(input),
   };
 }
@@ -133,6 +135,16 @@ function resources(limits: OciSpecInput['limits']): Record<string, unknown> {
     memory: { limit: memory, swap: memory },
     cpu: { quota: Math.round((limits.cpuMillis / 1000) * CPU_PERIOD_US), period: CPU_PERIOD_US },
     pids: { limit: limits.pids },
+  };
+}
+
+/** The runtime resolves the destination inside the rootfs safely (no host path is followed). */
+function resolvMount(source: string): Record<string, unknown> {
+  return {
+    destination: '/etc/resolv.conf',
+    type: 'bind',
+    source,
+    options: ['bind', 'ro', 'nosuid', 'nodev', 'noexec'],
   };
 }
 

@@ -63,7 +63,14 @@ export function sandboxPaths(sandboxesDir: string, name: string) {
     // On the sandbox's own disk, so whatever the sandbox makes the agent print is bounded by its quota.
     log: join(dir, 'disk', 'init.log'),
     rootfs: join(dir, 'rootfs'),
+    // Outside the rootfs, written by the daemon: the sandbox's gateway is its nameserver.
+    resolvConf: join(dir, 'resolv.conf'),
   };
+}
+
+/** Names are resolved by the daemon's resolver, reached at the sandbox's gateway. */
+export function resolvConfText(gateway: string): string {
+  return `nameserver ${gateway}\noptions timeout:2 attempts:2\n`;
 }
 
 export const AGENT_ARGV = ['/usr/bin/tini', '-g', '--', '/usr/bin/node', '/opt/paddock/agent.mjs'];
@@ -176,6 +183,9 @@ export class OciBackend implements Backend {
 
   private async writeBundle(spec: SandboxSpec): Promise<void> {
     const p = sandboxPaths(this.opts.sandboxesDir, spec.name);
+    await writeFile(p.resolvConf, resolvConfText(spec.network.hostIp));
+    // Readable by the sandbox's (unmapped-to-root) processes whatever the daemon's umask.
+    await chmod(p.resolvConf, 0o644);
     const config = ociConfig({
       containerId: spec.name,
       hostname: spec.id,
@@ -187,6 +197,7 @@ export class OciBackend implements Backend {
       args: AGENT_ARGV,
       env: agentEnv(spec, this.opts.flavor.extraEnv),
       seccomp: this.opts.flavor.seccomp,
+      resolvConf: p.resolvConf,
       nproc: this.opts.flavor.nprocIsPids ? spec.limits.pids : undefined,
     });
     await writeFile(join(p.dir, 'config.json'), JSON.stringify(config), { mode: 0o600 });
