@@ -1,7 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 // Unit tests sit beside their code; e2e tests drive a real daemon, real jails and the real agent
-// and need root, runc and the guest image (scripts/test.sh prepares them).
+// and need root, runc and the guest image (scripts/test.sh prepares them). The hostile suite
+// attacks one live daemon per backend (started once by its global setup) and prints a table of
+// attacks and outcomes at the end; it runs after the others (groupOrder) so its fork bombs and
+// floods never share the machine with the e2e suite's timings.
 export default defineConfig({
   test: {
     projects: [
@@ -19,6 +22,17 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'hostile',
+          include: ['test/hostile/**/*.test.ts'],
+          globalSetup: ['test/hostile/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
