@@ -53,7 +53,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
       url: d.url,
       apiKey: d.apiKey,
       dataDir: d.dataDir,
-      logFile: join(import.meta.dirname, '..', '..', '.paddock-test', 'logs', `daemon-${basename(d.dataDir)}.log`),
+      logFile: join(
+        import.meta.dirname,
+        '..',
+        '..',
+        '.paddock-test',
+        'logs',
+        `daemon-${basename(d.dataDir)}.log`,
+      ),
       pid: d.child.pid ?? 0,
     });
   }

@@ -139,7 +139,12 @@ describe.each(daemons())('host files and knobs: $backend', (d: HostileDaemon) =>
       const r = await run('echo /tmp/evil > /sys/kernel/uevent_helper; touch /sys/x; ls -A /sys');
       expect(r.out).toMatch(NO_ENT);
       expect(r.out).toMatch(RO);
-      expect(r.out.split('\n').filter((l) => !/^touch|^\/bin\/bash/.test(l)).join('')).toBe('');
+      expect(
+        r.out
+          .split('\n')
+          .filter((l) => !/^touch|^\/bin\/bash/.test(l))
+          .join(''),
+      ).toBe('');
       return 'uevent_helper ENOENT, /sys read-only and empty';
     },
   });
