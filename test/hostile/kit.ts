@@ -23,9 +23,12 @@ export function adminOf(d: HostileDaemon): Paddock {
 }
 
 /** A fresh tenant with its own key on a daemon. */
-export async function tenant(d: HostileDaemon, name: string): Promise<Paddock> {
+export async function tenant(
+  d: HostileDaemon,
+  name: string,
+): Promise<{ client: Paddock; key: string }> {
   const k = await adminOf(d).createKey({ tenant: name, name });
-  return new Paddock({ url: d.url, apiKey: k.key });
+  return { client: new Paddock({ url: d.url, apiKey: k.key }), key: k.key };
 }
 
 /**
