@@ -127,7 +127,7 @@ function sendError(log: Logger, req: IncomingMessage, res: ServerResponse, err: 
   if (error.code === 'RATE_LIMITED' && typeof retryAfter === 'number') {
     res.setHeader('retry-after', String(retryAfter));
   }
-  if (error.code === 'PAYLOAD_TOO_LARGE') {
+  if (error.code === 'PAYLOAD_TOO_LARGE' || error.code === 'UNSUPPORTED_MEDIA_TYPE') {
     // The rest of the body is not read; close rather than drain it.
     res.setHeader('connection', 'close');
     res.once('finish', () => req.destroy());
