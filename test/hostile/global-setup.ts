@@ -66,13 +66,28 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   project.provide('hostile', provided);
   return async () => {
+    // A test that timed out may have left its sandbox behind: destroy what the admin still has.
+    for (const d of provided) await destroyAll(d).catch(() => undefined);
     const leaks = daemons.map((d) => leftovers(d.dataDir)).filter((l) => l !== '');
+    await Promise.all(daemons.map((d) => d.stop()));
     for (const d of daemons) {
-      await d.stop();
-      removeDataDir(d.dataDir);
+      try {
+        removeDataDir(d.dataDir);
+      } catch (err) {
+        leaks.push(`${d.dataDir}: ${String(err)}`);
+      }
     }
     printTable(leaks);
   };
+}
+
+async function destroyAll(d: HostileDaemon): Promise<void> {
+  const headers = { authorization: `Bearer ${d.apiKey}` };
+  const res = await fetch(`${d.url}/v1/sandboxes`, { headers });
+  const { sandboxes } = (await res.json()) as { sandboxes: Array<{ id: string }> };
+  for (const s of sandboxes) {
+    await fetch(`${d.url}/v1/sandboxes/${s.id}`, { method: 'DELETE', headers });
+  }
 }
 
 function leftovers(dataDir: string): string {
