@@ -17,6 +17,8 @@ const USAGE = `usage: paddockd <serve|setup> [options]
   --mirror URL       Debian mirror for the image (PADDOCK_DEBIAN_MIRROR)
   --output-limit-bytes N  output kept per command stream by default (16 MiB)
   --rate-limit R/B   per-key requests per second and burst (PADDOCK_RATE_LIMIT, default 50/200)
+  --max-connections-per-ip N  open API connections per client address
+                     (PADDOCK_MAX_CONNECTIONS_PER_IP, default 256)
 `;
 
 const OPTIONS = {
@@ -30,6 +32,7 @@ const OPTIONS = {
   'max-body-bytes': { type: 'string' },
   'output-limit-bytes': { type: 'string' },
   'rate-limit': { type: 'string' },
+  'max-connections-per-ip': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
