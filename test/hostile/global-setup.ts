@@ -24,24 +24,20 @@ declare module 'vitest' {
   }
 }
 
+/**
+ * The backends attacked, each on a subnet of its own. The microVM backend is left out: where KVM
+ * cannot run guests (here), TCG boots and in-guest Python are too slow for the suite's budget.
+ */
 const SUBNETS: Record<string, string> = {
   jail: '10.224.0.0/16',
   gvisor: '10.225.0.0/16',
-  microvm: '10.226.0.0/16',
 };
-
-/** jail and gvisor always; microvm when PADDOCK_HOSTILE_MICROVM=1 (TCG boots are slow here). */
-function backends(): string[] {
-  const list = ['jail', 'gvisor'];
-  if (process.env['PADDOCK_HOSTILE_MICROVM'] === '1') list.push('microvm');
-  return list;
-}
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   rmSync(RESULTS_FILE, { force: true });
   const daemons: TestDaemon[] = [];
   const provided: HostileDaemon[] = [];
-  for (const backend of backends()) {
+  for (const backend of Object.keys(SUBNETS)) {
     const d = await startDaemon({
       backend,
       subnet: SUBNETS[backend],

@@ -75,7 +75,7 @@ function callOf(baseUrl: string, path: string, method: string, op: Json): RouteC
   const content: Json = op['requestBody']?.['content'] ?? {};
   const json = content['application/json']?.['schema'];
   const raw = content['application/octet-stream'] !== undefined;
-  const qs = query.size ? `?${query}` : '';
+  const qs = query.size ? `?${query.toString()}` : '';
   return {
     method: method.toUpperCase(),
     path,

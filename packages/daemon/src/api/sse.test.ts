@@ -10,7 +10,7 @@ describe('sendSse', () => {
     async function* flood() {
       for (let i = 0; i < 400; i++) {
         counts.push(response?.listenerCount('close') ?? 0);
-        yield { type: 'stdout', data: 'x'.repeat(64 * 1024) };
+        yield await Promise.resolve({ type: 'stdout', data: 'x'.repeat(64 * 1024) });
       }
     }
     const server = createServer((_req, res) => {
