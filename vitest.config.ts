@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 // Unit tests sit beside their code; e2e tests drive a real daemon, real jails and the real agent
 // and need root, runc and the guest image (scripts/test.sh prepares them). The hostile suite
 // attacks one live daemon per backend (started once by its global setup) and prints a table of
-// attacks and outcomes at the end; it runs after the others (groupOrder) so its fork bombs and
-// floods never share the machine with the e2e suite's timings.
+// attacks and outcomes at the end. Projects without file parallelism share vitest's one
+// sequential group, so hostile fork bombs and floods never run beside an e2e file.
 export default defineConfig({
   test: {
     projects: [
@@ -32,7 +32,6 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,
-          sequence: { groupOrder: 1 },
         },
       },
     ],

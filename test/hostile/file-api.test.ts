@@ -118,7 +118,7 @@ describe.each(daemons())('file API: $backend', (d: HostileDaemon) => {
   attack(d.backend, {
     id: 'H-FILE-04',
     category: 'file-api',
-    title: 'write through absolute symlinks (file and directory) to a host path',
+    title: 'write (JSON and streamed uploads) through absolute symlinks to a host path',
     run: async () => {
       await sb.exec(
         `ln -sfn ${canary.file} /workspace/wabs; ln -sfn ${canary.dir} /workspace/wdir`,
@@ -126,8 +126,19 @@ describe.each(daemons())('file API: $backend', (d: HostileDaemon) => {
       await sb.writeFile('/workspace/wabs', 'pwned-1');
       await sb.writeFile('/workspace/wdir/canary', 'pwned-2');
       await sb.writeFile('/workspace/wdir/new', new TextEncoder().encode('pwned-3'));
-      const inside = await sb.exec(`cat ${canary.file}; echo; cat ${canary.dir}/new`);
-      expect(inside.stdout).toBe('pwned-2\npwned-3');
+      // The raw streamed upload route too.
+      const bytes = new TextEncoder().encode('pwned-4');
+      const body = new ReadableStream<Uint8Array>({
+        start: (c) => {
+          c.enqueue(bytes);
+          c.close();
+        },
+      });
+      await sb.writeFile('/workspace/wdir/streamed', body);
+      const inside = await sb.exec(
+        `cat ${canary.file}; echo; cat ${canary.dir}/new; echo; cat ${canary.dir}/streamed`,
+      );
+      expect(inside.stdout).toBe('pwned-2\npwned-3\npwned-4');
       untouched([]);
       return "landed in the sandbox's own /tmp; host canary unchanged";
     },
