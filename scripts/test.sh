@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: dependencies and guest image (cached), format, lint, typecheck, then unit
-# and end-to-end tests against real jails, the real agent and a real daemon. Needs root.
+# The whole test suite: dependencies and guest image (cached), format, lint, typecheck, then unit,
+# end-to-end and hostile tests against real jails, gVisor, the real agent and real daemons (the
+# hostile project prints its attack table at the end of the vitest run). Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -94,6 +94,7 @@ export async function startDaemon(
     keys,
     log,
     maxBodyBytes: config.maxBodyBytes,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
     heartbeatMs: config.heartbeatMs,
     rateLimiter: new RateLimiter(config.rateLimit),
     onUpgrade: ptyUpgrade({ core, keys, log }),

@@ -25,6 +25,8 @@ export interface DaemonConfig {
   agentBundle: string;
   hostIdBase: number;
   maxBodyBytes: number;
+  /** Open API connections one client address may hold (slowloris defence). */
+  maxConnectionsPerIp: number;
   /** Interval of SSE heartbeats on streams. */
   heartbeatMs: number;
   /** Output kept per stream of a command when the call does not say (`outputLimit`). */
@@ -99,6 +101,9 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): DaemonConfig {
     hostIdBase: 1_000_000,
     maxBodyBytes: Number(
       pick('max-body-bytes', 'PADDOCK_MAX_BODY_BYTES', String(64 * 1024 * 1024)),
+    ),
+    maxConnectionsPerIp: Number(
+      pick('max-connections-per-ip', 'PADDOCK_MAX_CONNECTIONS_PER_IP', '256'),
     ),
     heartbeatMs: Number(env['PADDOCK_SSE_HEARTBEAT_MS'] ?? 15_000),
     rateLimit: parseRate(pick('rate-limit', 'PADDOCK_RATE_LIMIT', '50/200')),

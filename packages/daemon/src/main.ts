@@ -24,6 +24,8 @@ const USAGE = `usage: paddockd <serve|setup> [options]
   --max-limits LIST  most a create may ask for per limit, every tenant (PADDOCK_MAX_LIMITS)
   --quota LIST       every tenant's totals: sandboxes=N,memoryMiB=N,diskMiB=N (PADDOCK_QUOTA);
                      an admin overrides them per tenant (paddock quota set)
+  --max-connections-per-ip N  open API connections per client address
+                     (PADDOCK_MAX_CONNECTIONS_PER_IP, default 256)
 `;
 
 const OPTIONS = {
@@ -43,6 +45,7 @@ const OPTIONS = {
   limits: { type: 'string' },
   'max-limits': { type: 'string' },
   quota: { type: 'string' },
+  'max-connections-per-ip': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

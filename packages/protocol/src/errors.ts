@@ -15,6 +15,10 @@ interface ErrorSpec {
 export const ERRORS = {
   VALIDATION_FAILED: { status: 400, hint: 'Fix the named field and send the request again.' },
   INVALID_JSON: { status: 400, hint: 'Send a JSON body with Content-Type: application/json.' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    hint: 'Send JSON bodies with Content-Type: application/json (or no Content-Type).',
+  },
   UNAUTHORIZED: {
     status: 401,
     hint: 'Pass a valid API key as "Authorization: Bearer <key>" (the SDK and CLI read PADDOCK_API_KEY).',

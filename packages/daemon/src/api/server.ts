@@ -3,6 +3,7 @@
  * handler and maps every error to `{ code, message }` with the registry's status.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PaddockError, parse, scopeAllows, validOrThrow } from '@paddock/protocol';
@@ -26,7 +27,12 @@ export interface ApiServerDeps {
   onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   /** Per-key request limits; none when undefined. */
   rateLimiter?: RateLimiter;
+  /** Connections one client address may hold at once (default DEFAULT_MAX_CONNECTIONS_PER_IP). */
+  maxConnectionsPerIp?: number;
 }
+
+/** Enough for any honest client's pool; a slowloris from one address cannot take every fd. */
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 256;
 
 export function createApiServer(deps: ApiServerDeps): Server {
   const server = createServer((req, res) => {
@@ -46,8 +52,28 @@ export function createApiServer(deps: ApiServerDeps): Server {
   server.headersTimeout = 30_000;
   server.requestTimeout = 0;
   server.keepAliveTimeout = 5_000;
+  capConnectionsPerIp(server, deps.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP);
   if (deps.onUpgrade) server.on('upgrade', deps.onUpgrade);
   return server;
+}
+
+/** Closes, at accept, any connection over `max` open ones from the same address. */
+export function capConnectionsPerIp(server: Server, max: number): void {
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const ip = socket.remoteAddress ?? '';
+    const count = (open.get(ip) ?? 0) + 1;
+    if (count > max) {
+      socket.destroy();
+      return;
+    }
+    open.set(ip, count);
+    socket.once('close', () => {
+      const left = (open.get(ip) ?? 1) - 1;
+      if (left > 0) open.set(ip, left);
+      else open.delete(ip);
+    });
+  });
 }
 
 async function handle(
@@ -122,7 +148,7 @@ function sendError(log: Logger, req: IncomingMessage, res: ServerResponse, err: 
   if (error.code === 'RATE_LIMITED' && typeof retryAfter === 'number') {
     res.setHeader('retry-after', String(retryAfter));
   }
-  if (error.code === 'PAYLOAD_TOO_LARGE') {
+  if (error.code === 'PAYLOAD_TOO_LARGE' || error.code === 'UNSUPPORTED_MEDIA_TYPE') {
     // The rest of the body is not read; close rather than drain it.
     res.setHeader('connection', 'close');
     res.once('finish', () => req.destroy());

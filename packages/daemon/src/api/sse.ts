@@ -19,14 +19,24 @@ export async function sendSse(
       if (signal.aborted) break;
       if (!res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`)) {
         // A slow reader: wait, and the agent's stream (and the command's pipes) wait with it.
-        await new Promise<void>((resolve) => {
-          res.once('drain', resolve);
-          res.once('close', resolve);
-        });
+        await drained(res);
       }
     }
   } finally {
     clearInterval(beat);
     res.end();
   }
+}
+
+/** Resolves when the reader caught up or left; leaves no listener behind (a flood waits often). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
 }
