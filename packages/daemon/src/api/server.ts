@@ -51,7 +51,8 @@ export function createApiServer(deps: ApiServerDeps): Server {
   // Slow clients may not hold sockets forever; commands may run long, so no request timeout.
   server.headersTimeout = 30_000;
   server.requestTimeout = 0;
-  server.keepAliveTimeout = 5_000;
+  // Longer than clients keep idle sockets, so a client never reuses one the server just closed.
+  server.keepAliveTimeout = 65_000;
   capConnectionsPerIp(server, deps.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP);
   if (deps.onUpgrade) server.on('upgrade', deps.onUpgrade);
   return server;
