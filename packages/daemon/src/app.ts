@@ -21,6 +21,8 @@ import { RateLimiter } from './auth/rate-limit.js';
 import { selectBackend } from './backends/select.js';
 import type { DaemonConfig } from './config.js';
 import { SandboxService } from './core/sandbox-service.js';
+import { WarmPool } from './core/pool.js';
+import { poolClasses } from './pool-config.js';
 import { installFirewall, removeFirewall } from './host/netns.js';
 import { ensureImage } from './image/build.js';
 import { defaultRecipe } from './image/recipe.js';
@@ -69,9 +71,19 @@ export async function startDaemon(
   const backend = selection.backend;
   log.info('backend selected', { backend: backend.name, why: selection.reasons.join('; ') });
   const sandboxes = new SandboxStore(db);
+  const backends = new Map(selection.available.map((b) => [b.name, b]));
+  const pool = new WarmPool({
+    store: sandboxes,
+    backends,
+    connect: agentClient,
+    subnet,
+    log,
+    readyTimeoutMs: 30_000,
+    classes: poolClasses(config.pool, backend.name, config.defaults),
+  });
   const core = new SandboxService({
     store: sandboxes,
-    backends: new Map(selection.available.map((b) => [b.name, b])),
+    backends,
     defaultBackend: backend.name,
     connect: agentClient,
     stream: agentExecStream,
@@ -80,8 +92,12 @@ export async function startDaemon(
     log,
     readyTimeoutMs: 30_000,
     outputLimitBytes: config.outputLimitBytes,
+    pool,
   });
+  // The pool's leftovers first (destroyed), then the tenants' sandboxes (recovered), then refill.
+  await pool.recover();
   await core.recover();
+  pool.start();
   const api = [
     ...sandboxRoutes(core),
     ...sessionRoutes(core),
@@ -109,6 +125,8 @@ export async function startDaemon(
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      // Unassigned sandboxes are not kept across a stop: nobody would claim them meanwhile.
+      await pool.close();
       const idle = sandboxes.all().length === 0;
       db.close();
       // Sandboxes outlive the daemon and keep their firewall; with none left, nothing stays.

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_DAEMON_PORT, DEFAULT_OUTPUT_LIMIT_BYTES, type Limits } from '@paddock/protocol';
 import type { BackendChoice } from './backends/select.js';
+import { parsePool, type PoolSetting } from './pool-config.js';
 
 const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'microvm', 'gvisor', 'jail'];
 
@@ -26,6 +27,8 @@ export interface DaemonConfig {
   /** Per-key requests per second and burst (PADDOCK_RATE_LIMIT="perSecond/burst"). */
   rateLimit: { perSecond: number; burst: number };
   defaults: Limits;
+  /** Warm pool classes (pool-config.ts); 'default' until the default backend is known. */
+  pool: PoolSetting;
 }
 
 export const DEFAULT_LIMITS: Limits = { cpuMillis: 1000, memoryMiB: 512, diskMiB: 1024, pids: 512 };
@@ -62,6 +65,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): DaemonConfig {
       pick('output-limit-bytes', 'PADDOCK_OUTPUT_LIMIT_BYTES', String(DEFAULT_OUTPUT_LIMIT_BYTES)),
     ),
     defaults: DEFAULT_LIMITS,
+    pool: parsePool(flags['pool'] ?? env['PADDOCK_POOL'], DEFAULT_LIMITS),
   };
 }
 

@@ -17,6 +17,8 @@ const USAGE = `usage: paddockd <serve|setup> [options]
   --mirror URL       Debian mirror for the image (PADDOCK_DEBIAN_MIRROR)
   --output-limit-bytes N  output kept per command stream by default (16 MiB)
   --rate-limit R/B   per-key requests per second and burst (PADDOCK_RATE_LIMIT, default 50/200)
+  --pool SPEC        warm pool, <backend>:<count>[:<size>],... or none (PADDOCK_POOL;
+                     default 2 of the default backend on jail/gvisor, e.g. jail:4:memoryMiB=256)
 `;
 
 const OPTIONS = {
@@ -30,6 +32,7 @@ const OPTIONS = {
   'max-body-bytes': { type: 'string' },
   'output-limit-bytes': { type: 'string' },
   'rate-limit': { type: 'string' },
+  pool: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -102,7 +102,7 @@ function workRoutes(core: SandboxService): Route[] {
   ];
 }
 
-type FileOp = Exclude<AgentOpName, 'exec'>;
+type FileOp = Exclude<AgentOpName, 'exec' | 'claim'>;
 
 /** File operations: the route is the agent's own path under the sandbox. */
 const FILE_OPS: ReadonlyArray<[FileOp, string]> = [

@@ -43,6 +43,11 @@ export interface Backend {
    * the daemon's default (a microVM under TCG emulation boots in many seconds).
    */
   readonly readyTimeoutMs?: number;
+  /**
+   * Apply `spec.id` as the host name of a running sandbox (a claimed warm-pool member), where the
+   * host sets it; a backend without it leaves the name to the agent (a microVM's guest root).
+   */
+  rename?(spec: SandboxSpec): Promise<void>;
   /** The sandbox's console output, bounded, for backends that have one (microvm). */
   readConsole?(spec: SandboxSpec): Promise<string>;
 }

@@ -11,13 +11,20 @@ export class FakeBackend implements Backend {
   readonly calls: string[] = [];
   failCreate = false;
   failDestroy = false;
+  /** When set, create waits for it (tests hold boots in flight). */
+  gate: Promise<void> | undefined;
 
-  create(spec: SandboxSpec): Promise<RunningSandbox> {
+  async create(spec: SandboxSpec): Promise<RunningSandbox> {
     this.calls.push(`create ${spec.id}`);
-    if (this.failCreate) return Promise.reject(new Error('boom'));
+    await this.gate;
+    if (this.failCreate) throw new Error('boom');
     this.live.set(spec.name, spec);
-    const agent = { host: spec.network.sandboxIp, port: 1, token: spec.agentToken };
-    return Promise.resolve({ agent });
+    return { agent: { host: spec.network.sandboxIp, port: 1, token: spec.agentToken } };
+  }
+
+  rename(spec: SandboxSpec): Promise<void> {
+    this.calls.push(`rename ${spec.name} ${spec.id}`);
+    return Promise.resolve();
   }
 
   destroy(spec: SandboxSpec): Promise<void> {

@@ -4,7 +4,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  AGENT_PORT,
   PaddockError,
   acceptsWork,
   isolationOf,
@@ -32,11 +31,13 @@ import {
 } from '@paddock/protocol';
 import type { Backend, SandboxSpec } from '../backends/backend.js';
 import type { Logger } from '../log.js';
-import { networkPlan, slotCount, type Subnet } from '../net/plan.js';
+import { slotCount, type Subnet } from '../net/plan.js';
+import { endpointOf, newAgentToken, newHostName, specOf } from './records.js';
 import type { SandboxRecord, SandboxStore } from '../store/sandboxes.js';
 import type { AgentClient } from '../agent-link/client.js';
 import type { AgentEndpoint } from '../backends/backend.js';
 import { waitForAgent } from './readiness.js';
+import type { ClaimRequest, WarmPool } from './pool.js';
 import { PROCESS_LOG_STREAM, WATCH_STREAM, agentEventStream } from '../agent-link/stream.js';
 import type { Readable } from 'node:stream';
 import { agentReadStream, agentWriteStream } from '../agent-link/raw.js';
@@ -57,6 +58,8 @@ export interface SandboxServiceDeps {
   readyTimeoutMs: number;
   /** Output kept per stream of a command whose call does not set `outputLimit`. */
   outputLimitBytes?: number;
+  /** Booted, unassigned sandboxes that `create` claims when one fits (core/pool.ts). */
+  pool?: WarmPool;
 }
 
 /** As many variables as one request's env may carry (protocol envSchema). */
@@ -68,9 +71,17 @@ export class SandboxService {
   async create(tenant: string, req: CreateSandboxRequest): Promise<SandboxInfo> {
     const { store, log } = this.deps;
     const backend = this.backendNamed(req.backend ?? this.deps.defaultBackend);
-    const rec = this.reserve(tenant, req, backend.name);
-    const spec = this.specOf(rec);
+    const id = req.id ?? `sb-${randomBytes(5).toString('hex')}`;
+    const limits = { ...this.deps.defaults, ...req.limits };
     const started = Date.now();
+    const claim = { tenant, id, backend: backend.name, limits, env: req.env ?? {} };
+    const pooled = await this.deps.pool?.claim(claim);
+    if (pooled) {
+      log.info('sandbox created', { tenant, id, source: 'pool', ms: Date.now() - started });
+      return this.info(pooled);
+    }
+    const rec = await this.reserve(claim);
+    const spec = this.specOf(rec);
     try {
       const running = await backend.create(spec);
       await waitForAgent(
@@ -83,7 +94,7 @@ export class SandboxService {
       throw new PaddockError('BACKEND_ERROR', `Sandbox '${rec.id}' could not be started`);
     }
     this.transition(rec, 'running');
-    log.info('sandbox created', { tenant, id: rec.id, name: rec.name, ms: Date.now() - started });
+    log.info('sandbox created', { tenant, id, source: 'cold', ms: Date.now() - started });
     return this.info(store.get(tenant, rec.id) ?? rec);
   }
 
@@ -104,27 +115,28 @@ export class SandboxService {
     return this.backendNamed(rec.backend);
   }
 
-  private reserve(tenant: string, req: CreateSandboxRequest, backend: BackendName): SandboxRecord {
-    const id = req.id ?? `sb-${randomBytes(5).toString('hex')}`;
+  /** The id and a network slot; an idle pool member gives up its slot when none is free. */
+  private async reserve(req: ClaimRequest): Promise<SandboxRecord> {
     const base = {
-      tenant,
-      id,
-      name: `pdk${randomBytes(5).toString('hex')}`,
+      ...req,
+      name: newHostName(),
       state: 'creating' as const,
       stateReason: undefined,
-      backend,
-      limits: { ...this.deps.defaults, ...req.limits },
-      env: req.env ?? {},
-      agentToken: randomBytes(32).toString('base64url'),
+      agentToken: newAgentToken(),
       createdAt: new Date().toISOString(),
     };
     let rec: SandboxRecord | undefined;
-    try {
-      rec = this.deps.store.reserve(base, slotCount(this.deps.subnet));
-    } catch {
-      throw new PaddockError('CAPACITY_EXHAUSTED', 'Every sandbox network slot is in use');
+    for (let evicted = false; ; evicted = true) {
+      try {
+        rec = this.deps.store.reserve(base, slotCount(this.deps.subnet));
+        break;
+      } catch {
+        if (evicted || !(await this.deps.pool?.evictOne())) {
+          throw new PaddockError('CAPACITY_EXHAUSTED', 'Every sandbox network slot is in use');
+        }
+      }
     }
-    if (!rec) throw new PaddockError('SANDBOX_ALREADY_EXISTS', `Sandbox '${id}' already exists`);
+    if (!rec) throw new PaddockError('SANDBOX_ALREADY_EXISTS', `Sandbox '${req.id}' already exists`);
     return rec;
   }
 
@@ -290,7 +302,7 @@ export class SandboxService {
   }
 
   /** An agent operation (files, processes, sessions), passed to the sandbox's agent as validated. */
-  async agentOp<K extends Exclude<AgentOpName, 'exec'>>(
+  async agentOp<K extends Exclude<AgentOpName, 'exec' | 'claim'>>(
     tenant: string,
     id: string,
     op: K,
@@ -412,18 +424,11 @@ export class SandboxService {
   }
 
   private specOf(rec: SandboxRecord): SandboxSpec {
-    return {
-      name: rec.name,
-      id: rec.id,
-      limits: rec.limits,
-      network: networkPlan(this.deps.subnet, rec.slot, rec.name),
-      agentToken: rec.agentToken,
-    };
+    return specOf(this.deps.subnet, rec);
   }
 
   private endpointOf(rec: SandboxRecord): AgentEndpoint {
-    const plan = networkPlan(this.deps.subnet, rec.slot, rec.name);
-    return { host: plan.sandboxIp, port: AGENT_PORT, token: rec.agentToken };
+    return endpointOf(this.deps.subnet, rec);
   }
 
   private info(rec: SandboxRecord): SandboxInfo {

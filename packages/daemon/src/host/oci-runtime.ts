@@ -70,3 +70,19 @@ function logTail(file: string): string {
     return `(no log at ${file})`;
   }
 }
+
+/**
+ * Set a running container's host name from outside (a claimed warm-pool sandbox takes its id).
+ * runc: `hostname` run by the host in the init's UTS namespace only (nothing of the sandbox's
+ * filesystem is used). runsc: its UTS namespace lives in the Sentry, so `hostname` runs inside
+ * the sandbox with CAP_SYS_ADMIN for that one process, as the runtime's own exec.
+ */
+export async function setHostname(rt: OciRuntime, id: string, hostname: string): Promise<void> {
+  if (rt.binary === 'runsc') {
+    await run(rt.binary, [...rt.globalArgs, 'exec', '--cap', 'CAP_SYS_ADMIN', id, 'hostname', hostname]);
+    return;
+  }
+  const st = await state(rt, id);
+  if (!st) throw new Error(`the runtime has no record of ${id}`);
+  await run('nsenter', ['--target', String(st.pid), '--uts', 'hostname', hostname]);
+}

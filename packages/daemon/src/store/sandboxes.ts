@@ -98,6 +98,42 @@ export class SandboxStore {
     })();
   }
 
+  /** How many sandboxes hold a network slot (every tenant's, and warm-pool members). */
+  count(): number {
+    return this.db.prepare('SELECT COUNT(*) FROM sandboxes').pluck().get() as number;
+  }
+
+  /**
+   * Hand a warm-pool member to a tenant in one transaction: its tenant, id, env, agent token and
+   * creation time change, its host name, slot and limits stay. Undefined when the tenant already
+   * has that id or the member is gone.
+   */
+  claim(
+    from: { tenant: string; id: string },
+    to: Pick<SandboxRecord, 'tenant' | 'id' | 'env' | 'agentToken' | 'createdAt' | 'state'>,
+  ): SandboxRecord | undefined {
+    return this.db.transaction(() => {
+      if (this.get(to.tenant, to.id)) return undefined;
+      const changed = this.db
+        .prepare(
+          `UPDATE sandboxes SET tenant = ?, id = ?, env = ?, agent_token = ?, created_at = ?,
+             state = ?, state_reason = NULL
+           WHERE tenant = ? AND id = ? AND state = 'running'`,
+        )
+        .run(
+          to.tenant,
+          to.id,
+          JSON.stringify(to.env),
+          to.agentToken,
+          to.createdAt,
+          to.state,
+          from.tenant,
+          from.id,
+        ).changes;
+      return changed === 1 ? this.get(to.tenant, to.id) : undefined;
+    })();
+  }
+
   private lowestFreeSlot(limit: number): number {
     const used = this.db
       .prepare('SELECT slot FROM sandboxes ORDER BY slot')

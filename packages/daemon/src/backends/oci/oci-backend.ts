@@ -11,7 +11,13 @@ import { readTail } from '../../host/files.js';
 import { createDiskFile, mountLoop, mountOverlay, unmount } from '../../host/mounts.js';
 import { createNetwork, destroyNetwork, netnsPath } from '../../host/netns.js';
 import { protectInitFromOom } from '../../host/oom.js';
-import { forceDelete, runDetached, state, type OciRuntime } from '../../host/oci-runtime.js';
+import {
+  forceDelete,
+  runDetached,
+  setHostname,
+  state,
+  type OciRuntime,
+} from '../../host/oci-runtime.js';
 import { Cleanup } from '../../util/cleanup.js';
 import type { BackendName, Isolation } from '@paddock/protocol';
 import type { Backend, Liveness, RunningSandbox, SandboxSpec } from '../backend.js';
@@ -160,6 +166,11 @@ export class OciBackend implements Backend {
     await destroyNetwork(spec.network);
     if (await cgroupExists(cgroupsPathOf(spec.name))) await removeCgroup(cgroupsPathOf(spec.name));
     await rm(p.dir, { recursive: true, force: true });
+  }
+
+  /** A claimed warm-pool sandbox takes its id as host name. */
+  async rename(spec: SandboxSpec): Promise<void> {
+    await setHostname(this.runtime, spec.name, spec.id);
   }
 
   /** The init's (tini's and the agent's) output, kept on the sandbox's own disk. */
