@@ -200,22 +200,23 @@ export class WarmPool {
       if (this.closed) throw new Error('pool closed during boot');
       cls.ready.push({ ...rec, state: 'running' });
       cls.failures = 0;
-      this.deps.log.info('pool member ready', { backend: rec.backend, id: rec.id });
+      this.deps.log.info('pool member ready', { backend: rec.backend, id: rec.id, name: rec.name });
     } catch (err) {
-      if (!this.closed) this.backOff(cls, err);
+      if (!this.closed) this.backOff(cls, err, rec?.name);
       if (rec) await this.discard(rec);
     } finally {
       cls.booting--;
     }
   }
 
-  private backOff(cls: ClassState, err: unknown): void {
+  private backOff(cls: ClassState, err: unknown, name: string | undefined): void {
     const { min, max } = this.deps.backoffMs ?? { min: 1_000, max: 60_000 };
     cls.failures++;
     const wait = Math.min(max, min * 2 ** (cls.failures - 1));
     cls.retryAt = Date.now() + wait;
     this.deps.log.warn('pool boot failed', {
       backend: cls.spec.backend,
+      name,
       failures: cls.failures,
       retryMs: wait,
       error: String(err).slice(0, 500),

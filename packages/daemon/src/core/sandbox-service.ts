@@ -77,7 +77,8 @@ export class SandboxService {
     const claim = { tenant, id, backend: backend.name, limits, env: req.env ?? {} };
     const pooled = await this.deps.pool?.claim(claim);
     if (pooled) {
-      log.info('sandbox created', { tenant, id, source: 'pool', ms: Date.now() - started });
+      const ms = Date.now() - started;
+      log.info('sandbox created', { tenant, id, name: pooled.name, source: 'pool', ms });
       return this.info(pooled);
     }
     const rec = await this.reserve(claim);
@@ -94,7 +95,8 @@ export class SandboxService {
       throw new PaddockError('BACKEND_ERROR', `Sandbox '${rec.id}' could not be started`);
     }
     this.transition(rec, 'running');
-    log.info('sandbox created', { tenant, id, source: 'cold', ms: Date.now() - started });
+    const ms = Date.now() - started;
+    log.info('sandbox created', { tenant, id, name: rec.name, source: 'cold', ms });
     return this.info(store.get(tenant, rec.id) ?? rec);
   }
 
