@@ -78,7 +78,14 @@ export class SandboxService {
     const pooled = await this.deps.pool?.claim(claim);
     if (pooled) {
       const ms = Date.now() - started;
-      log.info('sandbox created', { tenant, id, name: pooled.name, source: 'pool', ms });
+      log.info('sandbox created', {
+        tenant,
+        id,
+        name: pooled.name,
+        backend: backend.name,
+        source: 'pool',
+        ms,
+      });
       return this.info(pooled);
     }
     const rec = await this.reserve(claim);
@@ -96,7 +103,14 @@ export class SandboxService {
     }
     this.transition(rec, 'running');
     const ms = Date.now() - started;
-    log.info('sandbox created', { tenant, id, name: rec.name, source: 'cold', ms });
+    log.info('sandbox created', {
+      tenant,
+      id,
+      name: rec.name,
+      backend: backend.name,
+      source: 'cold',
+      ms,
+    });
     return this.info(store.get(tenant, rec.id) ?? rec);
   }
 
@@ -138,7 +152,8 @@ export class SandboxService {
         }
       }
     }
-    if (!rec) throw new PaddockError('SANDBOX_ALREADY_EXISTS', `Sandbox '${req.id}' already exists`);
+    if (!rec)
+      throw new PaddockError('SANDBOX_ALREADY_EXISTS', `Sandbox '${req.id}' already exists`);
     return rec;
   }
 
