@@ -81,6 +81,7 @@ export async function startDaemon(dataDir, subnet, pool) {
   const ready = new Map();
   const created = new Map();
   const waiters = new Set();
+  const problems = [];
   createInterface({ input: child.stderr }).on('line', (line) => {
     let ev;
     try {
@@ -88,6 +89,7 @@ export async function startDaemon(dataDir, subnet, pool) {
     } catch {
       return;
     }
+    if (ev.level === 'warn' || ev.level === 'error') problems.push(line);
     if (ev.msg === 'pool member ready') ready.set(ev.backend, (ready.get(ev.backend) ?? 0) + 1);
     if (ev.msg === 'sandbox created') {
       created.set(ev.id, ev);
@@ -120,5 +122,5 @@ export async function startDaemon(dataDir, subnet, pool) {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   };
-  return { child, client: new Paddock({ url, apiKey }), created, poolReady, stop };
+  return { child, client: new Paddock({ url, apiKey }), created, poolReady, stop, problems };
 }

@@ -90,10 +90,10 @@ async function poolToFirstExec(daemon, backend, n) {
     await daemon.client.createSandbox({ id: sb.id, backend, limits: POOL_LIMITS });
     await sb.exec('true');
     const t = ms(t0);
+    await sb.destroy();
     const source = daemon.created.get(sb.id)?.source;
     if (source !== 'pool') throw new Error(`${sb.id} came from ${source}, not the pool`);
     times.push(t);
-    await sb.destroy();
   }
   return times;
 }
@@ -215,6 +215,11 @@ async function main() {
     if (IDLE > 0 && backends.includes('jail')) rows.push(...(await density(daemon, IDLE)));
     rows.push(...(await proxyRows(daemon)));
   } finally {
+    for (const line of daemon.problems) console.warn(`daemon: ${line}`);
+    // Sandboxes outlive their daemon: a failed run must not leave any (nor cut their data dir).
+    for (const s of await daemon.client.listSandboxes().catch(() => [])) {
+      await daemon.client.deleteSandbox(s.id).catch(() => undefined);
+    }
     await daemon.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
