@@ -4,12 +4,13 @@
  * a fresh agent token (the pool's is refused from then on); the pool refills to its size and no
  * further; its members are in no tenant's list and leave nothing behind when the daemon stops.
  */
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Paddock, getSandbox, type Sandbox } from '@paddock/sdk';
-import { hostTraces, removeDataDir, startDaemon, type TestDaemon } from './harness.js';
+import { CLI, hostTraces, removeDataDir, startDaemon, type TestDaemon } from './harness.js';
 
 const POOL_SIZE = 2;
 const AGENT_PORT = 49983;
@@ -26,7 +27,9 @@ interface Member {
 function rows(daemon: TestDaemon): Member[] {
   const db = new Database(join(daemon.dataDir, 'paddock.db'), { readonly: true });
   try {
-    return db.prepare('SELECT tenant, id, name, state, agent_token FROM sandboxes').all() as Member[];
+    return db
+      .prepare('SELECT tenant, id, name, state, agent_token FROM sandboxes')
+      .all() as Member[];
   } finally {
     db.close();
   }
@@ -86,7 +89,10 @@ describe.each([
   });
 
   afterAll(async () => {
-    for (const id of made) await getSandbox(client, id).destroy().catch(() => undefined);
+    for (const id of made)
+      await getSandbox(client, id)
+        .destroy()
+        .catch(() => undefined);
     await daemon?.stop();
     if (!daemon) return;
     // Stopping the daemon destroyed the pool's idle members: nothing of any sandbox is left.
@@ -143,6 +149,27 @@ describe.each([
     const listed = (await client.listSandboxes()).map((s) => s.id).sort();
     expect(listed).toEqual([...made].sort());
     expect(members(daemon)).toHaveLength(POOL_SIZE);
+  });
+
+  it('reports CPU, memory, tasks and disk from the cgroup and disk file (API and CLI)', async () => {
+    const sb = await claim('pool-stats');
+    const before = await client.getSandboxStats('pool-stats');
+    expect(before).toMatchObject({ id: 'pool-stats', memoryLimitBytes: 512 * 1024 * 1024 });
+    expect(before.diskLimitBytes).toBe(1024 * 1024 * 1024);
+    expect(before.memoryBytes).toBeGreaterThan(0);
+    expect(before.cpuNanos).toBeGreaterThan(0);
+    expect(before.tasks).toBeGreaterThanOrEqual(2);
+    await sb.exec('head -c 20000000 /dev/urandom > /workspace/big && sync');
+    const after = await client.getSandboxStats('pool-stats');
+    expect(after.diskUsedBytes - before.diskUsedBytes).toBeGreaterThanOrEqual(19_000_000);
+    expect(after.cpuNanos).toBeGreaterThan(before.cpuNanos);
+    const env = { ...process.env, PADDOCK_URL: daemon.url, PADDOCK_API_KEY: daemon.apiKey };
+    const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'stats', 'pool-stats'], {
+      env,
+    });
+    const [header, line] = stdout.split('\n');
+    expect(header).toMatch(/^ID +CPU +CPU TIME +MEMORY \/ LIMIT/);
+    expect(line).toMatch(/^pool-stats +\d+\.\d% +\d+\.\ds +[\d.]+ MiB \/ 512\.0 MiB/);
   });
 
   it('refills to its size and never beyond it', async () => {

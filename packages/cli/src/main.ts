@@ -15,6 +15,7 @@ import {
   serve,
   setup,
   shell,
+  stats,
 } from './commands/index.js';
 import { generalHelp } from './help.js';
 import { reportError } from './report.js';
@@ -29,6 +30,7 @@ const COMMANDS: readonly Command[] = [
   ps,
   logs,
   kill,
+  stats,
   rm,
   keys,
   setup,

@@ -9,3 +9,4 @@ export * from './sessions.js';
 export * from './watch.js';
 export * from './pty.js';
 export * from './keys.js';
+export * from './stats.js';

@@ -64,6 +64,7 @@ export type {
   SandboxInfo,
   SandboxList,
   SandboxState,
+  SandboxStats,
   SessionDeleted,
   SessionInfo,
   WriteFileResult,

@@ -10,3 +10,4 @@ export { kill } from './kill.js';
 export { cp } from './cp.js';
 export { shell } from './shell.js';
 export { keys } from './keys.js';
+export { stats } from './stats.js';

@@ -9,6 +9,7 @@ import {
   execResultSchema,
   sandboxInfoSchema,
   sandboxListSchema,
+  sandboxStatsSchema,
   type AgentOpName,
   type AgentRequest,
   type Schema,
@@ -67,6 +68,14 @@ function lifecycleRoutes(core: SandboxService): Route[] {
 
 function workRoutes(core: SandboxService): Route[] {
   return [
+    route({
+      method: 'GET',
+      path: `${byId}/stats`,
+      summary: 'CPU time, memory, tasks and disk the sandbox uses (its cgroup and disk file)',
+      auth: true,
+      reply: sandboxStatsSchema,
+      handle: ({ tenant, params }) => core.stats(tenant, params['id'] as string),
+    }),
     route({
       method: 'GET',
       path: `${byId}/console`,

@@ -27,6 +27,17 @@ export interface RunningSandbox {
   agent: AgentEndpoint;
 }
 
+/** What a sandbox uses (cgroup and disk file), for `paddock stats`. */
+export interface SandboxUsage {
+  cpuNanos: number;
+  memoryBytes: number;
+  memoryRssBytes: number;
+  memoryLimitBytes: number;
+  tasks: number;
+  diskUsedBytes: number;
+  diskLimitBytes: number;
+}
+
 export type Liveness = { alive: true } | { alive: false; reason: string };
 
 export interface Backend {
@@ -48,6 +59,8 @@ export interface Backend {
    * host sets it; a backend without it leaves the name to the agent (a microVM's guest root).
    */
   rename?(spec: SandboxSpec): Promise<void>;
+  /** CPU, memory, tasks and disk the sandbox uses. */
+  usage(spec: SandboxSpec): Promise<SandboxUsage>;
   /** The sandbox's console output, bounded, for backends that have one (microvm). */
   readConsole?(spec: SandboxSpec): Promise<string>;
 }

@@ -146,3 +146,13 @@ describe('SandboxService', () => {
     );
   });
 });
+
+describe('SandboxService.stats', () => {
+  it("reports the backend's figures for the caller's sandbox only", async () => {
+    const { core } = setup();
+    await core.create('t', { id: 'a', limits: { diskMiB: 64 } });
+    const stats = await core.stats('t', 'a');
+    expect(stats).toMatchObject({ id: 'a', tasks: 3, diskLimitBytes: 64 * 1024 * 1024 });
+    expect(await code(core.stats('other', 'a'))).toBe('SANDBOX_NOT_FOUND');
+  });
+});

@@ -25,6 +25,7 @@ import {
   type StartProcessRequest,
   type Limits,
   type SandboxInfo,
+  type SandboxStats,
   type SandboxState,
   type WatchEvent,
   type WatchRequest,
@@ -38,6 +39,7 @@ import type { AgentClient } from '../agent-link/client.js';
 import type { AgentEndpoint } from '../backends/backend.js';
 import { waitForAgent } from './readiness.js';
 import type { ClaimRequest, WarmPool } from './pool.js';
+import { recoverSandboxes } from './recovery.js';
 import { PROCESS_LOG_STREAM, WATCH_STREAM, agentEventStream } from '../agent-link/stream.js';
 import type { Readable } from 'node:stream';
 import { agentReadStream, agentWriteStream } from '../agent-link/raw.js';
@@ -384,34 +386,16 @@ export class SandboxService {
 
   /**
    * At start-up: sandboxes whose runtime is gone are marked failed with the reason; sandboxes
-   * caught half-way through create or destroy are cleaned up.
+   * caught half-way through create or destroy are cleaned up (core/recovery.ts).
    */
-  async recover(): Promise<void> {
-    for (const rec of this.deps.store.all()) {
-      try {
-        await this.recoverOne(rec);
-      } catch (err) {
-        this.deps.store.setState(
-          rec.tenant,
-          rec.id,
-          'failed',
-          `not recovered: ${String(err)}`.slice(0, 500),
-        );
-      }
-    }
+  recover(): Promise<void> {
+    return recoverSandboxes(this.deps);
   }
 
-  private async recoverOne(rec: SandboxRecord): Promise<void> {
-    const spec = this.specOf(rec);
-    const backend = this.backendOf(rec);
-    if (rec.state === 'creating' || rec.state === 'stopping') {
-      await backend.destroy(spec);
-      this.deps.store.delete(rec.tenant, rec.id);
-      return;
-    }
-    if (rec.state !== 'running') return;
-    const live = await backend.inspect(spec);
-    if (!live.alive) this.deps.store.setState(rec.tenant, rec.id, 'failed', live.reason);
+  /** CPU, memory, tasks and disk of a sandbox, from its cgroup and disk file. */
+  async stats(tenant: string, id: string): Promise<SandboxStats> {
+    const rec = this.find(tenant, id);
+    return { id, ...(await this.backendOf(rec).usage(this.specOf(rec))) };
   }
 
   private find(tenant: string, id: string): SandboxRecord {

@@ -20,7 +20,8 @@ import {
 } from '../../host/oci-runtime.js';
 import { Cleanup } from '../../util/cleanup.js';
 import type { BackendName, Isolation } from '@paddock/protocol';
-import type { Backend, Liveness, RunningSandbox, SandboxSpec } from '../backend.js';
+import type { Backend, Liveness, RunningSandbox, SandboxSpec, SandboxUsage } from '../backend.js';
+import { sandboxUsage } from '../usage.js';
 import { ociConfig } from './config.js';
 import type { SeccompProfile } from './seccomp.js';
 
@@ -166,6 +167,11 @@ export class OciBackend implements Backend {
     await destroyNetwork(spec.network);
     if (await cgroupExists(cgroupsPathOf(spec.name))) await removeCgroup(cgroupsPathOf(spec.name));
     await rm(p.dir, { recursive: true, force: true });
+  }
+
+  usage(spec: SandboxSpec): Promise<SandboxUsage> {
+    const p = sandboxPaths(this.opts.sandboxesDir, spec.name);
+    return sandboxUsage(cgroupsPathOf(spec.name), p.diskFile);
   }
 
   /** A claimed warm-pool sandbox takes its id as host name. */
