@@ -55,8 +55,6 @@ describe('density: jail', () => {
       answers.set(id, (await getSandbox(client, id).exec('hostname')).stdout.trim());
     });
     expect(ids.filter((id) => answers.get(id) !== id)).toEqual([]);
-    expect((await client.listSandboxes()).filter((s) => s.state === 'running')).toHaveLength(
-      COUNT,
-    );
+    expect((await client.listSandboxes()).filter((s) => s.state === 'running')).toHaveLength(COUNT);
   }, 900_000);
 });

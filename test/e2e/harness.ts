@@ -54,7 +54,12 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon>
   args.push('--backend', opts.backend ?? 'jail');
   // Tests make requests in quick loops; the rate-limit test sets its own low limit.
   // No warm pool unless a test asks (pool.test.ts): others count their sandboxes exactly.
-  const env = { ...process.env, PADDOCK_RATE_LIMIT: '1000/5000', PADDOCK_POOL: 'none', ...opts.env };
+  const env = {
+    ...process.env,
+    PADDOCK_RATE_LIMIT: '1000/5000',
+    PADDOCK_POOL: 'none',
+    ...opts.env,
+  };
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const log: string[] = [];
   // The daemon log is kept as an artefact of the run (never holds secrets: it redacts keys).

@@ -73,7 +73,7 @@ const ipOf = async (sb: Sandbox) =>
 describe.each([
   ['jail', '10.230.0.0/16'],
   ['gvisor', '10.231.0.0/16'],
-])('warm pool: %s', (backend, subnet) => {
+] as const)('warm pool: %s', (backend, subnet) => {
   let daemon: TestDaemon;
   let client: Paddock;
   const made: string[] = [];

@@ -18,7 +18,7 @@ import { ptyRoutes, ptyUpgrade } from './api/pty.js';
 import { watchRoutes } from './api/watch.js';
 import { hashKey, newApiKey } from './auth/api-keys.js';
 import { RateLimiter } from './auth/rate-limit.js';
-import { selectBackend } from './backends/select.js';
+import { selectBackend, type Selection } from './backends/select.js';
 import type { DaemonConfig } from './config.js';
 import { SandboxService } from './core/sandbox-service.js';
 import { WarmPool } from './core/pool.js';
@@ -27,7 +27,7 @@ import { installFirewall, removeFirewall } from './host/netns.js';
 import { ensureImage } from './image/build.js';
 import { defaultRecipe } from './image/recipe.js';
 import type { Logger } from './log.js';
-import { parseSubnet, subnetCidr } from './net/plan.js';
+import { parseSubnet, subnetCidr, type Subnet } from './net/plan.js';
 import { openDb } from './store/db.js';
 import { KeyStore } from './store/keys.js';
 import { SandboxStore } from './store/sandboxes.js';
@@ -71,31 +71,8 @@ export async function startDaemon(
   const backend = selection.backend;
   log.info('backend selected', { backend: backend.name, why: selection.reasons.join('; ') });
   const sandboxes = new SandboxStore(db);
-  const backends = new Map(selection.available.map((b) => [b.name, b]));
-  const pool = new WarmPool({
-    store: sandboxes,
-    backends,
-    connect: agentClient,
-    subnet,
-    log,
-    readyTimeoutMs: 30_000,
-    classes: poolClasses(config.pool, backend.name, config.defaults),
-  });
-  const core = new SandboxService({
-    store: sandboxes,
-    backends,
-    defaultBackend: backend.name,
-    connect: agentClient,
-    stream: agentExecStream,
-    defaults: config.defaults,
-    subnet,
-    log,
-    readyTimeoutMs: 30_000,
-    outputLimitBytes: config.outputLimitBytes,
-    pool,
-  });
-  // The pool's leftovers first (destroyed), then the tenants' sandboxes (recovered), then refill.
-  await pool.recover();
+  const { core, pool } = buildCore(config, log, sandboxes, selection, subnet);
+  await pool.recover(); // the pool's leftovers go before the tenants' sandboxes are recovered
   await core.recover();
   pool.start();
   const api = [
@@ -133,6 +110,29 @@ export async function startDaemon(
       if (idle) await removeFirewall(subnetCidr(subnet));
     },
   };
+}
+
+/** The core and its warm pool over every backend this host offers. */
+function buildCore(
+  config: DaemonConfig,
+  log: Logger,
+  store: SandboxStore,
+  selection: Selection,
+  subnet: Subnet,
+): { core: SandboxService; pool: WarmPool } {
+  const backends = new Map(selection.available.map((b) => [b.name, b]));
+  const common = { store, backends, connect: agentClient, subnet, log, readyTimeoutMs: 30_000 };
+  const classes = poolClasses(config.pool, selection.backend.name, config.defaults);
+  const pool = new WarmPool({ ...common, classes });
+  const core = new SandboxService({
+    ...common,
+    defaultBackend: selection.backend.name,
+    stream: agentExecStream,
+    defaults: config.defaults,
+    outputLimitBytes: config.outputLimitBytes,
+    pool,
+  });
+  return { core, pool };
 }
 
 /** At first start: make an admin key, print it once, and leave it in a 0600 file. */

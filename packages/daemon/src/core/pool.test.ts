@@ -29,19 +29,21 @@ function fakeAgents(backend: FakeBackend) {
       }
     };
     return {
-      health: async () => {
-        check();
-        return { status: 'ok', protocol: AGENT_PROTOCOL_VERSION, agentVersion: 't' };
-      },
-      call: (async (op: string, req: { token?: string }) => {
-        check();
-        if (op === 'claim') {
-          if (failClaim) throw new Error('agent gone');
-          tokens.set(nameAt(ep.host)?.name ?? '', req.token ?? '');
-          return { hostnameSet: true };
-        }
-        return { success: true, exitCode: 0, stdout: '', stderr: '', duration: 1 };
-      }) as AgentClient['call'],
+      health: () =>
+        Promise.resolve().then(() => {
+          check();
+          return { status: 'ok' as const, protocol: AGENT_PROTOCOL_VERSION, agentVersion: 't' };
+        }),
+      call: ((op: string, req: { token?: string }) =>
+        Promise.resolve().then(() => {
+          check();
+          if (op === 'claim') {
+            if (failClaim) throw new Error('agent gone');
+            tokens.set(nameAt(ep.host)?.name ?? '', req.token ?? '');
+            return { hostnameSet: true };
+          }
+          return { success: true, exitCode: 0, stdout: '', stderr: '', duration: 1 };
+        })) as AgentClient['call'],
     };
   };
   return { connect, failNextClaims: () => (failClaim = true) };

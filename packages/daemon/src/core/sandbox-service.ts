@@ -32,13 +32,13 @@ import {
 } from '@paddock/protocol';
 import type { Backend, SandboxSpec } from '../backends/backend.js';
 import type { Logger } from '../log.js';
-import { slotCount, type Subnet } from '../net/plan.js';
-import { endpointOf, newAgentToken, newHostName, specOf } from './records.js';
+import type { Subnet } from '../net/plan.js';
+import { endpointOf, specOf } from './records.js';
 import type { SandboxRecord, SandboxStore } from '../store/sandboxes.js';
 import type { AgentClient } from '../agent-link/client.js';
 import type { AgentEndpoint } from '../backends/backend.js';
-import { waitForAgent } from './readiness.js';
-import type { ClaimRequest, WarmPool } from './pool.js';
+import type { WarmPool } from './pool.js';
+import { createCold } from './cold-create.js';
 import { recoverSandboxes } from './recovery.js';
 import { PROCESS_LOG_STREAM, WATCH_STREAM, agentEventStream } from '../agent-link/stream.js';
 import type { Readable } from 'node:stream';
@@ -70,50 +70,26 @@ const MAX_SANDBOX_ENV = 256;
 export class SandboxService {
   constructor(private readonly deps: SandboxServiceDeps) {}
 
+  /** From the warm pool when a member fits, else booted now (core/cold-create.ts). */
   async create(tenant: string, req: CreateSandboxRequest): Promise<SandboxInfo> {
-    const { store, log } = this.deps;
     const backend = this.backendNamed(req.backend ?? this.deps.defaultBackend);
     const id = req.id ?? `sb-${randomBytes(5).toString('hex')}`;
     const limits = { ...this.deps.defaults, ...req.limits };
-    const started = Date.now();
     const claim = { tenant, id, backend: backend.name, limits, env: req.env ?? {} };
+    const started = Date.now();
     const pooled = await this.deps.pool?.claim(claim);
-    if (pooled) {
-      const ms = Date.now() - started;
-      log.info('sandbox created', {
-        tenant,
-        id,
-        name: pooled.name,
-        backend: backend.name,
-        source: 'pool',
-        ms,
-      });
-      return this.info(pooled);
-    }
-    const rec = await this.reserve(claim);
-    const spec = this.specOf(rec);
-    try {
-      const running = await backend.create(spec);
-      await waitForAgent(
-        this.deps.connect(running.agent),
-        backend.readyTimeoutMs ?? this.deps.readyTimeoutMs,
-      );
-    } catch (err) {
-      log.error('sandbox create failed', { tenant, id: rec.id, error: String(err) });
-      await this.cleanupFailedCreate(rec, spec);
-      throw new PaddockError('BACKEND_ERROR', `Sandbox '${rec.id}' could not be started`);
-    }
-    this.transition(rec, 'running');
+    const rec = pooled ?? (await createCold(this.deps, backend, claim));
+    const source = pooled ? 'pool' : 'cold';
     const ms = Date.now() - started;
-    log.info('sandbox created', {
+    this.deps.log.info('sandbox created', {
       tenant,
       id,
       name: rec.name,
       backend: backend.name,
-      source: 'cold',
+      source,
       ms,
     });
-    return this.info(store.get(tenant, rec.id) ?? rec);
+    return this.info(rec);
   }
 
   private backendNamed(name: BackendName): Backend {
@@ -131,50 +107,6 @@ export class SandboxService {
   /** The backend a sandbox was created on (the store only holds names this daemon offered). */
   private backendOf(rec: SandboxRecord): Backend {
     return this.backendNamed(rec.backend);
-  }
-
-  /** The id and a network slot; an idle pool member gives up its slot when none is free. */
-  private async reserve(req: ClaimRequest): Promise<SandboxRecord> {
-    const base = {
-      ...req,
-      name: newHostName(),
-      state: 'creating' as const,
-      stateReason: undefined,
-      agentToken: newAgentToken(),
-      createdAt: new Date().toISOString(),
-    };
-    let rec: SandboxRecord | undefined;
-    for (let evicted = false; ; evicted = true) {
-      try {
-        rec = this.deps.store.reserve(base, slotCount(this.deps.subnet));
-        break;
-      } catch {
-        if (evicted || !(await this.deps.pool?.evictOne())) {
-          throw new PaddockError('CAPACITY_EXHAUSTED', 'Every sandbox network slot is in use');
-        }
-      }
-    }
-    if (!rec)
-      throw new PaddockError('SANDBOX_ALREADY_EXISTS', `Sandbox '${req.id}' already exists`);
-    return rec;
-  }
-
-  private async cleanupFailedCreate(rec: SandboxRecord, spec: SandboxSpec): Promise<void> {
-    try {
-      await this.backendOf(rec).destroy(spec);
-      this.deps.store.delete(rec.tenant, rec.id);
-    } catch (err) {
-      this.deps.store.setState(
-        rec.tenant,
-        rec.id,
-        'failed',
-        'start failed and clean-up did not finish',
-      );
-      this.deps.log.error('clean-up after failed create failed', {
-        id: rec.id,
-        error: String(err),
-      });
-    }
   }
 
   get(tenant: string, id: string): SandboxInfo {

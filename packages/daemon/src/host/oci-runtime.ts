@@ -79,7 +79,15 @@ function logTail(file: string): string {
  */
 export async function setHostname(rt: OciRuntime, id: string, hostname: string): Promise<void> {
   if (rt.binary === 'runsc') {
-    await run(rt.binary, [...rt.globalArgs, 'exec', '--cap', 'CAP_SYS_ADMIN', id, 'hostname', hostname]);
+    await run(rt.binary, [
+      ...rt.globalArgs,
+      'exec',
+      '--cap',
+      'CAP_SYS_ADMIN',
+      id,
+      'hostname',
+      hostname,
+    ]);
     return;
   }
   const st = await state(rt, id);
