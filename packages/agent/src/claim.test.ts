@@ -11,7 +11,9 @@ describe('claim (warm-pool hand-over)', () => {
 
   it('swaps the token: the old one is refused, the new one accepted', async () => {
     agent = await startTestAgent();
-    const r = await agent.call('/claim', { body: { token: NEW_TOKEN, hostname: 'sb-one' } });
+    const r = await agent.call('/claim', {
+      body: { token: NEW_TOKEN, hostname: 'sb-one', setHostname: true },
+    });
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ hostnameSet: false });
     expect((await agent.call('/health')).status).toBe(401);
@@ -22,15 +24,19 @@ describe('claim (warm-pool hand-over)', () => {
     agent = await startTestAgent();
     const hosts = join(agent.workspace, 'hosts');
     writeFileSync(hosts, '127.0.0.1\tlocalhost\n127.0.1.1\tpool-abc\n');
-    await agent.call('/claim', { body: { token: NEW_TOKEN, hostname: 'sb-two' } });
+    await agent.call('/claim', {
+      body: { token: NEW_TOKEN, hostname: 'sb-two', setHostname: false },
+    });
     expect(readFileSync(hosts, 'utf8')).toBe('127.0.0.1\tlocalhost\n127.0.1.1\tsb-two\n');
   });
 
   it('refuses a second claim, even with the new token', async () => {
     agent = await startTestAgent();
-    await agent.call('/claim', { body: { token: NEW_TOKEN, hostname: 'sb-a' } });
+    await agent.call('/claim', {
+      body: { token: NEW_TOKEN, hostname: 'sb-a', setHostname: false },
+    });
     const again = await agent.call('/claim', {
-      body: { token: 'm'.repeat(43), hostname: 'sb-b' },
+      body: { token: 'm'.repeat(43), hostname: 'sb-b', setHostname: false },
       auth: NEW_TOKEN,
     });
     expect(again.status).toBe(409);
@@ -39,9 +45,11 @@ describe('claim (warm-pool hand-over)', () => {
 
   it('refuses a claim without the current token and a short new token', async () => {
     agent = await startTestAgent();
-    const body = { token: NEW_TOKEN, hostname: 'sb-c' };
+    const body = { token: NEW_TOKEN, hostname: 'sb-c', setHostname: false };
     expect((await agent.call('/claim', { body, auth: 'wrong-token-xxxxxxxxx' })).status).toBe(401);
-    const short = await agent.call('/claim', { body: { token: 'short', hostname: 'sb-c' } });
+    const short = await agent.call('/claim', {
+      body: { token: 'short', hostname: 'sb-c', setHostname: false },
+    });
     expect(short.status).toBe(400);
     expect((await agent.call('/health')).status).toBe(200);
   });

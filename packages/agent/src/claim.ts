@@ -38,7 +38,7 @@ export class TokenGate {
     if (this.claimed) throw new PaddockError('INVALID_STATE', 'this sandbox was already claimed');
     this.claimed = true;
     await setHostsEntry(req.hostname, this.identity.hostsFile).catch(() => undefined);
-    const hostnameSet = await this.identity.setHostname(req.hostname);
+    const hostnameSet = req.setHostname && (await this.identity.setHostname(req.hostname));
     this.check = bearerChecker(req.token);
     return { hostnameSet };
   }

@@ -78,9 +78,11 @@ const op = <Req, Reply>(
 export const agentClaimRequestSchema = object({
   token: string({ minLength: 32, maxLength: 256, pattern: /^[A-Za-z0-9_-]+$/ }),
   hostname: sandboxIdSchema,
+  /** Whether the agent sets the UTS host name itself (false where the daemon sets it from outside). */
+  setHostname: boolean(),
 });
 export const agentClaimReplySchema = object({
-  /** Whether the sandbox's host name now is the requested one. */
+  /** Whether the agent made the requested name the host name (only when asked to). */
   hostnameSet: boolean(),
 });
 

@@ -135,14 +135,24 @@ export class WarmPool {
     return { ...claimed, state: 'running' };
   }
 
-  /** The host name from outside where the backend can, then the token swap at the agent. */
+  /**
+   * The token swap at the agent and, at the same time, the host name from outside where the
+   * backend sets it (else the agent sets it itself and must say it did).
+   */
   private async handOver(member: SandboxRecord, claimed: SandboxRecord): Promise<void> {
     const backend = this.backend(claimed);
-    const spec = specOf(this.deps.subnet, claimed);
-    await backend.rename?.(spec);
     const old = this.deps.connect(endpointOf(this.deps.subnet, member));
-    const reply = await old.call('claim', { token: claimed.agentToken, hostname: claimed.id });
-    if (!reply.hostnameSet) throw new Error('the sandbox did not take its host name');
+    const [, reply] = await Promise.all([
+      backend.rename?.(specOf(this.deps.subnet, claimed)),
+      old.call('claim', {
+        token: claimed.agentToken,
+        hostname: claimed.id,
+        setHostname: !backend.rename,
+      }),
+    ]);
+    if (!backend.rename && !reply.hostnameSet) {
+      throw new Error('the sandbox did not take its host name');
+    }
   }
 
   /**
@@ -195,7 +205,11 @@ export class WarmPool {
       const backend = this.backend(rec);
       const running = await backend.create(specOf(this.deps.subnet, rec));
       const timeout = backend.readyTimeoutMs ?? this.deps.readyTimeoutMs;
-      await waitForAgent(this.deps.connect(running.agent), timeout);
+      const agent = this.deps.connect(running.agent);
+      await waitForAgent(agent, timeout);
+      // The first command of a sandbox pays for loading bash and its libraries (slow under
+      // gVisor's ptrace platform); paid here, not by the caller. Nothing of it remains.
+      await agent.call('exec', { command: 'true', timeout });
       this.deps.store.setState(POOL_TENANT, rec.id, 'running');
       if (this.closed) throw new Error('pool closed during boot');
       cls.ready.push({ ...rec, state: 'running' });
