@@ -17,6 +17,8 @@ function fakeAgents(backend: FakeBackend) {
   // Per sandbox instance (host-side name): the token it booted with, until a claim swaps it.
   const tokens = new Map<string, string>();
   let failClaim = false;
+  let nameFails = false;
+  const claims: unknown[] = [];
   const nameAt = (host: string) =>
     [...backend.live.values()].find((s) => s.network.sandboxIp === host);
   const connect = (ep: AgentEndpoint): AgentClient => {
@@ -34,19 +36,25 @@ function fakeAgents(backend: FakeBackend) {
           check();
           return { status: 'ok' as const, protocol: AGENT_PROTOCOL_VERSION, agentVersion: 't' };
         }),
-      call: ((op: string, req: { token?: string }) =>
+      call: ((op: string, req: { token?: string; setHostname?: boolean }) =>
         Promise.resolve().then(() => {
           check();
           if (op === 'claim') {
             if (failClaim) throw new Error('agent gone');
+            claims.push(req);
             tokens.set(nameAt(ep.host)?.name ?? '', req.token ?? '');
-            return { hostnameSet: true };
+            return { hostnameSet: req.setHostname === true && !nameFails };
           }
           return { success: true, exitCode: 0, stdout: '', stderr: '', duration: 1 };
         })) as AgentClient['call'],
     };
   };
-  return { connect, failNextClaims: () => (failClaim = true) };
+  return {
+    connect,
+    claims,
+    failNextClaims: () => (failClaim = true),
+    failHostname: () => (nameFails = true),
+  };
 }
 
 function setup(size: number, extra: Partial<PoolDeps> = {}) {
@@ -170,6 +178,23 @@ describe('WarmPool', () => {
     expect((await core.create('t', { id: 'a' })).state).toBe('running');
     expect(store.get('t', 'a')?.name).not.toBe(member?.name);
     expect(backend.live.has(member?.name ?? '')).toBe(false);
+  });
+
+  it('leaves the host name to the agent where the backend cannot set it, and checks it did', async () => {
+    const { pool, core, store, backend, agents } = setup(2);
+    Object.defineProperty(backend, 'rename', { value: undefined });
+    close = () => pool.close();
+    pool.start();
+    await settled(pool);
+    const names = store.list(POOL_TENANT).map((r) => r.name);
+    await core.create('t', { id: 'named' });
+    expect(agents.claims).toEqual([
+      expect.objectContaining({ hostname: 'named', setHostname: true }),
+    ]);
+    expect(names).toContain(store.get('t', 'named')?.name);
+    agents.failHostname();
+    await core.create('t', { id: 'unnamed' });
+    expect(names).not.toContain(store.get('t', 'unnamed')?.name); // served cold
   });
 
   it('never takes more than the free network slots, and yields one to a cold create', async () => {
