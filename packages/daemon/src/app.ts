@@ -71,10 +71,7 @@ export async function startDaemon(
   const backend = selection.backend;
   log.info('backend selected', { backend: backend.name, why: selection.reasons.join('; ') });
   const sandboxes = new SandboxStore(db);
-  const { core, pool } = buildCore(config, log, sandboxes, selection, subnet);
-  await pool.recover(); // the pool's leftovers go before the tenants' sandboxes are recovered
-  await core.recover();
-  pool.start();
+  const { core, pool } = await startCore(config, log, sandboxes, selection, subnet);
   const api = [
     ...sandboxRoutes(core),
     ...sessionRoutes(core),
@@ -112,14 +109,17 @@ export async function startDaemon(
   };
 }
 
-/** The core and its warm pool over every backend this host offers. */
-function buildCore(
+/**
+ * The core and its warm pool over every backend this host offers, recovered: the pool's leftovers
+ * are destroyed before the tenants' sandboxes are recovered, then the pool starts filling.
+ */
+async function startCore(
   config: DaemonConfig,
   log: Logger,
   store: SandboxStore,
   selection: Selection,
   subnet: Subnet,
-): { core: SandboxService; pool: WarmPool } {
+): Promise<{ core: SandboxService; pool: WarmPool }> {
   const backends = new Map(selection.available.map((b) => [b.name, b]));
   const common = { store, backends, connect: agentClient, subnet, log, readyTimeoutMs: 30_000 };
   const classes = poolClasses(config.pool, selection.backend.name, config.defaults);
@@ -132,6 +132,9 @@ function buildCore(
     outputLimitBytes: config.outputLimitBytes,
     pool,
   });
+  await pool.recover();
+  await core.recover();
+  pool.start();
   return { core, pool };
 }
 
