@@ -6,7 +6,7 @@
 import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AGENT_ENV, AGENT_PORT } from '@paddock/protocol';
-import { cgroupExists, removeCgroup } from '../../host/cgroups.js';
+import { cgroupExists, cgroupPids, removeCgroup } from '../../host/cgroups.js';
 import { readTail } from '../../host/files.js';
 import { createDiskFile, mountLoop, mountOverlay, unmount } from '../../host/mounts.js';
 import { createNetwork, destroyNetwork, netnsPath } from '../../host/netns.js';
@@ -174,9 +174,13 @@ export class OciBackend implements Backend {
     return sandboxUsage(cgroupsPathOf(spec.name), p.diskFile);
   }
 
-  /** A claimed warm-pool sandbox takes its id as host name. */
+  /**
+   * A claimed warm-pool sandbox takes its id as host name. Its init is found in its cgroup (a
+   * file read, where asking the runtime would start a program on the create path).
+   */
   async rename(spec: SandboxSpec): Promise<void> {
-    await setHostname(this.runtime, spec.name, spec.id);
+    const [init] = await cgroupPids(cgroupsPathOf(spec.name));
+    await setHostname(this.runtime, spec.name, spec.id, init);
   }
 
   /** The init's (tini's and the agent's) output, kept on the sandbox's own disk. */
