@@ -59,6 +59,8 @@ export interface Backend {
    * host sets it; a backend without it leaves the name to the agent (a microVM's guest root).
    */
   rename?(spec: SandboxSpec): Promise<void>;
+  /** Called once a pool member is up, to make a later `rename` fast where it can. */
+  prepareRename?(spec: SandboxSpec): Promise<void>;
   /** CPU, memory, tasks and disk the sandbox uses. */
   usage(spec: SandboxSpec): Promise<SandboxUsage>;
   /** The sandbox's console output, bounded, for backends that have one (microvm). */

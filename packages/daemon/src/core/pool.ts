@@ -210,6 +210,7 @@ export class WarmPool {
       // The first command of a sandbox pays for loading bash and its libraries (slow under
       // gVisor's ptrace platform); paid here, not by the caller. Nothing of it remains.
       await agent.call('exec', { command: 'true', timeout });
+      await backend.prepareRename?.(specOf(this.deps.subnet, rec));
       this.deps.store.setState(POOL_TENANT, rec.id, 'running');
       if (this.closed) throw new Error('pool closed during boot');
       cls.ready.push({ ...rec, state: 'running' });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { AGENT_ENV, AGENT_PORT } from '@paddock/protocol';
 import { cgroupExists, cgroupPids, removeCgroup } from '../../host/cgroups.js';
 import { readTail } from '../../host/files.js';
+import { HostnameWaiter } from '../../host/hostname-waiter.js';
 import { createDiskFile, mountLoop, mountOverlay, unmount } from '../../host/mounts.js';
 import { createNetwork, destroyNetwork, netnsPath } from '../../host/netns.js';
 import { protectInitFromOom } from '../../host/oom.js';
@@ -91,6 +92,7 @@ const CONSOLE_TAIL_BYTES = 256 * 1024;
 export class OciBackend implements Backend {
   readonly name: BackendName;
   readonly isolation: Isolation;
+  private readonly waiters = new Map<string, HostnameWaiter>();
 
   constructor(private readonly opts: OciBackendOptions) {
     this.name = opts.flavor.name;
@@ -160,6 +162,8 @@ export class OciBackend implements Backend {
   }
 
   async destroy(spec: SandboxSpec): Promise<void> {
+    this.waiters.get(spec.name)?.cancel();
+    this.waiters.delete(spec.name);
     const p = sandboxPaths(this.opts.sandboxesDir, spec.name);
     await forceDelete(this.runtime, spec.name);
     await unmount(p.rootfs);
@@ -179,8 +183,19 @@ export class OciBackend implements Backend {
    * file read, where asking the runtime would start a program on the create path).
    */
   async rename(spec: SandboxSpec): Promise<void> {
+    const waiter = this.waiters.get(spec.name);
+    this.waiters.delete(spec.name);
+    if (waiter) return waiter.set(spec.id);
     const [init] = await cgroupPids(cgroupsPathOf(spec.name));
     await setHostname(this.runtime, spec.name, spec.id, init);
+  }
+
+  /** Ahead of a claim where renaming from outside is slow (gVisor): see host/hostname-waiter.ts. */
+  prepareRename(spec: SandboxSpec): Promise<void> {
+    if (this.runtime.binary === 'runsc' && !this.waiters.has(spec.name)) {
+      this.waiters.set(spec.name, new HostnameWaiter(this.runtime, spec.name));
+    }
+    return Promise.resolve();
   }
 
   /** The init's (tini's and the agent's) output, kept on the sandbox's own disk. */
