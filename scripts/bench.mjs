@@ -1,49 +1,34 @@
-// npm run bench: Paddock's speed beside baselines measured in the same run, as ratios.
-//   create->first exec per backend (p50, p90 over N sandboxes) vs a bare runtime start of `true`
-//   (runc run, runsc do) or a bare QEMU boot of the same kernel to its first userspace line;
-//   exec round trip vs a bare host spawn. Prints a table and saves JSON in bench-results/.
-// Needs root, a built tree and the guest image (scripts/test.sh or scripts/install.sh does both).
-// BENCH_SANDBOXES (default 10), BENCH_EXECS (50), BENCH_BACKENDS (e.g. jail,gvisor) tune it.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+// npm run bench: Paddock's speed and density beside baselines measured in the same run, as ratios.
+//   create->first exec per backend (p50/p90/p99 over N sandboxes): cold, from the warm pool (the
+//   pool refilled before each), vs a bare runtime start of `true` (runc run, runsc do) or a bare
+//   QEMU boot; exec round trip vs a bare host spawn; 100 MiB written and read through the API and
+//   with dd inside the sandbox vs the host disk; idle sandboxes held (jail): host memory, cgroup
+//   memory and CPU per sandbox vs a bare idle Node process, and the daemon's RSS per sandbox.
+//   scripts/bench-proxy.mjs, when present, adds its rows (export run(ctx) -> rows).
+// Prints a table and saves JSON in bench-results/. Needs root, a built tree and the guest image.
+// BENCH_SANDBOXES (10), BENCH_EXECS (50), BENCH_BACKENDS (jail,gvisor), BENCH_IDLE (100; 0 skips),
+// BENCH_POOL (2 per backend) tune it.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Paddock, getSandbox } from '../packages/sdk/dist/index.js';
+import { getSandbox } from '../packages/sdk/dist/index.js';
 import { prepareImage } from '../packages/daemon/dist/app.js';
 import { defaultAccel } from '../packages/daemon/dist/backends/microvm/index.js';
 import { probeMicrovm } from '../packages/daemon/dist/backends/microvm/probe.js';
 import { loadConfig } from '../packages/daemon/dist/config.js';
+import { IMAGE_DIR, ROOT, ms, now, row, startDaemon } from './bench-lib.mjs';
+import { density, fileIo } from './bench-density.mjs';
 
-const ROOT = join(import.meta.dirname, '..');
 const N = Number(process.env.BENCH_SANDBOXES ?? 10);
 const EXECS = Number(process.env.BENCH_EXECS ?? 50);
-const IMAGE_DIR = process.env.PADDOCK_IMAGE_DIR ?? '/var/lib/paddock/images';
+const POOL = Number(process.env.BENCH_POOL ?? 2);
+const IDLE = Number(process.env.BENCH_IDLE ?? 100);
+const BACKENDS = (process.env.BENCH_BACKENDS ?? 'jail,gvisor').split(',');
+/** The pool's size class: one field off the defaults, so cold creates (defaults) never claim. */
+const POOL_LIMITS = { pids: 511 };
 
 // Moved by PADDOCK_TEST_NET_BASE like the e2e tests' subnets (see test/e2e/harness.ts).
 const SUBNET = `10.${Number(process.env.PADDOCK_TEST_NET_BASE ?? 213) + 9}.0.0/16`;
-
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
-const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
-const now = () => process.hrtime.bigint();
-
-async function startDaemon(dataDir) {
-  const args = ['packages/daemon/dist/main.js', 'serve', '--data-dir', dataDir];
-  args.push('--image-dir', IMAGE_DIR, '--listen', '127.0.0.1:0', '--subnet', SUBNET);
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
-  let apiKey = '';
-  const url = await new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const ev = JSON.parse(line);
-      if (ev.event === 'api-key-created') apiKey = ev.apiKey;
-      if (ev.event === 'listening') resolve(ev.url);
-    });
-    child.once('exit', (code) => reject(new Error(`daemon exited ${code}`)));
-  });
-  return { child, client: new Paddock({ url, apiKey }) };
-}
 
 function imageRootfs() {
   const dirs = execFileSync('ls', ['-t', IMAGE_DIR], { encoding: 'utf8' }).split('\n');
@@ -82,15 +67,33 @@ function bareRuntime(binary, extraArgs) {
   }
 }
 
-async function createToFirstExec(client, backend) {
+async function createToFirstExec(client, backend, n) {
   const times = [];
-  for (let i = 0; i < N; i++) {
+  for (let i = 0; i < n; i++) {
     const sb = getSandbox(client, `bench-${backend}-${i}`);
     const t0 = now();
     await client.createSandbox({ id: sb.id, backend });
     await sb.exec('true');
     times.push(ms(t0));
     await sb.destroy();
+  }
+  return times;
+}
+
+/** As above, each create served by a full pool (the log says where each sandbox came from). */
+async function poolToFirstExec(daemon, backend, n) {
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    await daemon.poolReady(backend, POOL);
+    const sb = getSandbox(daemon.client, `bench-pool-${backend}-${i}`);
+    const t0 = now();
+    await daemon.client.createSandbox({ id: sb.id, backend, limits: POOL_LIMITS });
+    await sb.exec('true');
+    const t = ms(t0);
+    await sb.destroy();
+    const source = daemon.created.get(sb.id)?.source;
+    if (source !== 'pool') throw new Error(`${sb.id} came from ${source}, not the pool`);
+    times.push(t);
   }
   return times;
 }
@@ -157,53 +160,76 @@ function bareSpawn() {
   return times;
 }
 
-const row = (name, xs, base) => ({
-  name,
-  p50: +pct(xs, 50).toFixed(1),
-  p90: +pct(xs, 90).toFixed(1),
-  ratioP50: base ? +(pct(xs, 50) / pct(base, 50)).toFixed(2) : undefined,
-});
+async function backendRows(daemon, backend, spawnBase) {
+  const baselines = {
+    jail: ['bare `runc run` of true', () => bareRuntime('runc', [])],
+    gvisor: ['bare `runsc do true`', bareRunscDo],
+    microvm: [`bare QEMU boot (${defaultAccel()}) to first userspace line`, bareQemuBoot],
+  };
+  const [label, measure] = baselines[backend] ?? [];
+  const xs = measure ? await measure() : undefined;
+  const base = xs && { name: label, xs };
+  const rows = base ? [row(label, xs)] : [];
+  const { client } = daemon;
+  rows.push(
+    row(
+      `${backend}: create -> first exec, cold`,
+      await createToFirstExec(client, backend, N),
+      base,
+    ),
+  );
+  if (POOL > 0) {
+    const pooled = await poolToFirstExec(daemon, backend, N);
+    rows.push(row(`${backend}: create -> first exec, from pool`, pooled, base));
+  }
+  rows.push(row(`${backend}: exec round trip`, await execRoundTrip(client, backend), spawnBase));
+  rows.push(...(await fileIo(client, backend)));
+  return rows;
+}
+
+/** The preview helper's proxy-vs-direct rows, when its script is there. */
+async function proxyRows(daemon) {
+  const file = join(ROOT, 'scripts', 'bench-proxy.mjs');
+  if (!existsSync(file)) return [];
+  const mod = await import(file);
+  if (typeof mod.run !== 'function') {
+    console.warn('scripts/bench-proxy.mjs has no run(ctx) export; its rows are left out');
+    return [];
+  }
+  return mod.run({ client: daemon.client, n: N, row });
+}
 
 async function main() {
   const dataDir = mkdtempSync('/tmp/paddock-bench-data-');
-  const { child, client } = await startDaemon(dataDir);
+  const pool =
+    POOL > 0 ? BACKENDS.map((b) => `${b}:${POOL}:pids=${POOL_LIMITS.pids}`).join(',') : 'none';
+  const daemon = await startDaemon(dataDir, SUBNET, pool);
   const rows = [];
   try {
-    const health = await client.health();
-    const backends = health.backends.map((b) => b.name);
-    const spawnBase = bareSpawn();
-    rows.push(row('bare host spawn of /bin/true', spawnBase));
-    const baselines = {
-      jail: ['bare `runc run` of true', () => bareRuntime('runc', [])],
-      gvisor: ['bare `runsc do true`', bareRunscDo],
-      microvm: [`bare QEMU boot (${defaultAccel()}) to first userspace line`, bareQemuBoot],
-    };
-    const only = process.env.BENCH_BACKENDS?.split(',');
-    for (const backend of backends.filter((b) => !only || only.includes(b))) {
-      const [label, measure] = baselines[backend] ?? [];
-      const base = measure ? await measure() : undefined;
-      if (base) rows.push(row(label, base));
-      rows.push(
-        row(`${backend}: create -> first exec`, await createToFirstExec(client, backend), base),
-      );
-      rows.push(
-        row(`${backend}: exec round trip`, await execRoundTrip(client, backend), spawnBase),
-      );
-    }
+    const health = await daemon.client.health();
+    const backends = health.backends.map((b) => b.name).filter((b) => BACKENDS.includes(b));
+    const spawnXs = bareSpawn();
+    const spawnBase = { name: 'bare host spawn of /bin/true', xs: spawnXs };
+    rows.push(row(spawnBase.name, spawnXs));
+    for (const backend of backends) rows.push(...(await backendRows(daemon, backend, spawnBase)));
+    if (IDLE > 0 && backends.includes('jail')) rows.push(...(await density(daemon, IDLE)));
+    rows.push(...(await proxyRows(daemon)));
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    for (const line of daemon.problems) console.warn(`daemon: ${line}`);
+    // Sandboxes outlive their daemon: a failed run must not leave any (nor cut their data dir).
+    for (const s of await daemon.client.listSandboxes().catch(() => [])) {
+      await daemon.client.deleteSandbox(s.id).catch(() => undefined);
+    }
+    await daemon.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  console.log(`\nPaddock bench (${N} sandboxes, ${EXECS} execs; ms; ratio = p50 / baseline p50)\n`);
+  console.log(`\nPaddock bench (${N} sandboxes, ${EXECS} execs; ratio = p50 / baseline p50)\n`);
   console.table(rows);
   mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
-  const file = join(
-    ROOT,
-    'bench-results',
-    `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
-  );
-  writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), n: N, rows }, null, 2)}\n`);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const file = join(ROOT, 'bench-results', `bench-${stamp}.json`);
+  const doc = { at: new Date().toISOString(), n: N, execs: EXECS, pool: POOL, idle: IDLE, rows };
+  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
   console.log(`saved ${file}`);
 }
 

@@ -60,7 +60,13 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon>
   args.push('--subnet', testSubnet(opts.subnet ?? '10.214.0.0/16'));
   args.push('--backend', opts.backend ?? 'jail');
   // Tests make requests in quick loops; the rate-limit test sets its own low limit.
-  const env = { ...process.env, PADDOCK_RATE_LIMIT: '1000/5000', ...opts.env };
+  // No warm pool unless a test asks (pool.test.ts): others count their sandboxes exactly.
+  const env = {
+    ...process.env,
+    PADDOCK_RATE_LIMIT: '1000/5000',
+    PADDOCK_POOL: 'none',
+    ...opts.env,
+  };
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const log: string[] = [];
   // The daemon log is kept as an artefact of the run (never holds secrets: it redacts keys).

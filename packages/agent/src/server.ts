@@ -21,7 +21,7 @@ import {
   type AgentRequest,
   type Schema,
 } from '@paddock/protocol';
-import { bearerChecker } from './auth.js';
+import { TokenGate, type Identity } from './claim.js';
 import { commandEnv, runCommand } from './exec.js';
 import { streamCommand, type EventSink } from './exec-stream.js';
 import { readToStream, writeFromStream } from './file-stream.js';
@@ -48,6 +48,8 @@ export interface AgentServerOptions {
   maxReadFileBytes?: number;
   /** The environment commands inherit (minus the agent's own variables); default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Where a pool claim writes the sandbox's name (default: the sandbox's /etc/hosts and UTS name). */
+  identity?: Identity;
   /** How long a killed process tree has before SIGKILL (default 5 s); tests shorten it. */
   killGraceMs?: number;
 }
@@ -59,6 +61,7 @@ interface Context {
   maxReadFileBytes: number;
   baseEnv: Record<string, string>;
   processes: ProcessTable;
+  gate: TokenGate;
 }
 
 type Handler = (ctx: Context, req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -106,6 +109,7 @@ const HANDLERS: { [K in AgentOpName]: OpHandler<K> } = {
   ...SESSION_HANDLERS,
   ...CODE_HANDLERS,
   gitCheckout: (r, ctx, signal) => gitCheckout(r, { ...ctx, signal }),
+  claim: (r, ctx) => ctx.gate.claim(r),
 };
 
 function opRoute<K extends AgentOpName>(name: K): Route {
@@ -197,7 +201,7 @@ async function dispatch(
   await route.handle(ctx, req, res);
 }
 
-function contextOf(opts: AgentServerOptions): Context {
+function contextOf(opts: AgentServerOptions, gate: TokenGate): Context {
   const workspaceDir = opts.workspaceDir ?? WORKSPACE_DIR;
   const baseEnv = commandEnv(opts.env ?? process.env);
   return {
@@ -207,6 +211,7 @@ function contextOf(opts: AgentServerOptions): Context {
     outputLimitBytes: opts.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES,
     maxReadFileBytes: opts.maxReadFileBytes ?? MAX_READ_FILE_BYTES,
     baseEnv,
+    gate,
   };
 }
 
@@ -220,11 +225,11 @@ function onClientError(err: Error & { code?: string }, socket: Socket): void {
 }
 
 export function createAgentServer(opts: AgentServerOptions): Server {
-  if (opts.token.length === 0) throw new Error('the agent token must not be empty');
-  const ctx = contextOf(opts);
+  const gate = new TokenGate(opts.token, opts.identity);
+  const ctx = contextOf(opts, gate);
   // Processes started in a session end with it.
   sessionsOf(ctx).onDelete((id) => void ctx.processes.killSession(id));
-  const authorized = bearerChecker(opts.token);
+  const authorized = gate.authorized;
   const server = createServer((req, res) => {
     dispatch(ctx, authorized, req, res).catch((err: unknown) => {
       if (!(err instanceof PaddockError))

@@ -42,7 +42,12 @@ function encodeBody(body: unknown): string | Buffer | undefined {
 export async function startTestAgent(opts: Partial<AgentServerOptions> = {}): Promise<TestAgent> {
   const workspace = opts.workspaceDir ?? (await mkdtemp(join(tmpdir(), 'paddock-agent-test-')));
   const token = opts.token ?? 'test-token-0123456789';
-  const server = createAgentServer({ ...opts, token, workspaceDir: workspace });
+  // A claim must never rename the test host: its name lands in the workspace only.
+  const identity = opts.identity ?? {
+    hostsFile: join(workspace, 'hosts'),
+    setHostname: () => Promise.resolve(false),
+  };
+  const server = createAgentServer({ ...opts, token, workspaceDir: workspace, identity });
   // Upgraded (terminal) sockets are not the HTTP server's to close; close() ends them itself.
   const upgraded = new Set<Duplex>();
   server.on('upgrade', (_req, socket: Duplex) => {

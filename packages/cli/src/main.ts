@@ -25,6 +25,7 @@ import {
   pause,
   resume,
   quota,
+  stats,
 } from './commands/index.js';
 import { generalHelp } from './help.js';
 import { reportError } from './report.js';
@@ -44,6 +45,7 @@ const COMMANDS: readonly Command[] = [
   unexpose,
   ports,
   network,
+  stats,
   rm,
   sleep,
   wake,

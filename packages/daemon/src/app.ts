@@ -30,6 +30,8 @@ import { RateLimiter } from './auth/rate-limit.js';
 import { selectBackend } from './backends/select.js';
 import type { DaemonConfig } from './config.js';
 import { SandboxService } from './core/sandbox-service.js';
+import { WarmPool } from './core/pool.js';
+import { poolClasses } from './pool-config.js';
 import { installFirewall, removeFirewall } from './host/netns.js';
 import { HostEgress, hostNetFacts } from './host/egress.js';
 import { DnsResolver } from './dns/resolver.js';
@@ -70,7 +72,7 @@ export async function startDaemon(
   await bootstrapKey(config, keys, announce);
   const subnet = parseSubnet(config.subnet);
   const { egress, resolver } = await startEgress(subnetCidr(subnet), log);
-  const { core, sandboxes, quotas, selection } = await openCore(
+  const { core, pool, sandboxes, quotas, selection } = await openCore(
     config,
     db,
     subnet,
@@ -78,7 +80,10 @@ export async function startDaemon(
     log,
     image,
   );
+  // Members left by an earlier daemon go first (the core's recovery would take them for tenants').
+  await pool.recover();
   await core.recover();
+  pool.start();
   core.lifecycle.start(config.lifecycleTickMs);
   const previews = await startPreviews({
     config,
@@ -112,6 +117,8 @@ export async function startDaemon(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await previews.close();
+      // Unassigned sandboxes are not kept across a stop: nobody would claim them meanwhile.
+      await pool.close();
       resolver.close();
       const idle = sandboxes.all().length === 0;
       db.close();
@@ -141,22 +148,22 @@ async function openCore(
   log.info('backend selected', { backend: backend.name, why: selection.reasons.join('; ') });
   const sandboxes = new SandboxStore(db);
   const quotas = new QuotaStore(db);
+  const backends = new Map(selection.available.map((b) => [b.name, b]));
+  const common = { store: sandboxes, backends, connect: agentClient, subnet, egress, log };
+  const classes = poolClasses(config.pool, backend.name, config.defaults);
+  const pool = new WarmPool({ ...common, readyTimeoutMs: 30_000, classes });
   const core = new SandboxService({
-    store: sandboxes,
-    backends: new Map(selection.available.map((b) => [b.name, b])),
+    ...common,
     defaultBackend: backend.name,
-    connect: agentClient,
     stream: agentExecStream,
     defaults: config.defaults,
     quota: config.quota,
     quotas,
-    subnet,
-    egress,
-    log,
     readyTimeoutMs: 30_000,
     outputLimitBytes: config.outputLimitBytes,
+    pool,
   });
-  return { core, sandboxes, quotas, selection };
+  return { core, pool, sandboxes, quotas, selection };
 }
 
 interface RouteDeps {

@@ -11,6 +11,7 @@ import {
 } from '@paddock/protocol';
 import { parseLimitList, parseTotals } from './config-limits.js';
 import type { BackendChoice } from './backends/select.js';
+import { parsePool, type PoolSetting } from './pool-config.js';
 
 const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'microvm', 'gvisor', 'jail'];
 
@@ -47,6 +48,8 @@ export interface DaemonConfig {
   quota: Quota;
   /** How often lifecycle timers (sleepAfter, ttl) are checked. */
   lifecycleTickMs: number;
+  /** Warm pool classes (pool-config.ts); 'default' until the default backend is known. */
+  pool: PoolSetting;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -89,6 +92,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): DaemonConfig {
   if (!BACKEND_CHOICES.includes(backend as BackendChoice)) {
     throw new Error(`--backend ${backend}: choose one of ${BACKEND_CHOICES.join(', ')}`);
   }
+  const defaults = parseLimitList(pick('limits', 'PADDOCK_LIMITS', ''), DEFAULT_LIMITS, '--limits');
   return {
     dataDir,
     imageDir: pick('image-dir', 'PADDOCK_IMAGE_DIR', `${dataDir}/images`),
@@ -111,7 +115,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): DaemonConfig {
       pick('output-limit-bytes', 'PADDOCK_OUTPUT_LIMIT_BYTES', String(DEFAULT_OUTPUT_LIMIT_BYTES)),
     ),
     preview: previewConfig(pick),
-    defaults: parseLimitList(pick('limits', 'PADDOCK_LIMITS', ''), DEFAULT_LIMITS, '--limits'),
+    defaults,
     quota: {
       ...parseTotals(pick('quota', 'PADDOCK_QUOTA', ''), DEFAULT_QUOTA_TOTALS),
       perSandbox: parseLimitList(
@@ -121,6 +125,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): DaemonConfig {
       ),
     },
     lifecycleTickMs: Number(env['PADDOCK_LIFECYCLE_TICK_MS'] ?? 1000),
+    pool: parsePool(flags['pool'] ?? env['PADDOCK_POOL'], defaults),
   };
 }
 

@@ -26,6 +26,8 @@ const USAGE = `usage: paddockd <serve|setup> [options]
                      an admin overrides them per tenant (paddock quota set)
   --max-connections-per-ip N  open API connections per client address
                      (PADDOCK_MAX_CONNECTIONS_PER_IP, default 256)
+  --pool SPEC        warm pool, <backend>:<count>[:<size>],... or none (PADDOCK_POOL;
+                     default 2 of the default backend on jail/gvisor, e.g. jail:4:memoryMiB=256)
 `;
 
 const OPTIONS = {
@@ -46,6 +48,7 @@ const OPTIONS = {
   'max-limits': { type: 'string' },
   quota: { type: 'string' },
   'max-connections-per-ip': { type: 'string' },
+  pool: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

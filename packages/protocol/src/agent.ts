@@ -5,6 +5,7 @@
  * agent runs beside hostile code and may be controlled by it.
  */
 import {
+  sandboxIdSchema,
   execRequestSchema,
   execResultSchema,
   existsResultSchema,
@@ -34,7 +35,7 @@ import {
   waitForPortRequestSchema,
   waitForPortResultSchema,
 } from './processes.js';
-import { int, literal, object, string, type Infer, type Schema } from './schema.js';
+import { boolean, int, literal, object, string, type Infer, type Schema } from './schema.js';
 import { SESSION_OPS } from './sessions.js';
 import {
   codeContextDeletedSchema,
@@ -79,6 +80,22 @@ const op = <Req, Reply>(
   reply,
 });
 
+/**
+ * Claiming a warm-pool sandbox for a caller (daemon only, never routed from the API): the agent
+ * swaps its token for the new one (the pool's token is then refused), takes the sandbox id as its
+ * host name (in /etc/hosts, and as the UTS name where it may set it) and refuses any later claim.
+ */
+export const agentClaimRequestSchema = object({
+  token: string({ minLength: 32, maxLength: 256, pattern: /^[A-Za-z0-9_-]+$/ }),
+  hostname: sandboxIdSchema,
+  /** Whether the agent sets the UTS host name itself (false where the daemon sets it from outside). */
+  setHostname: boolean(),
+});
+export const agentClaimReplySchema = object({
+  /** Whether the agent made the requested name the host name (only when asked to). */
+  hostnameSet: boolean(),
+});
+
 /** Every POST operation of the agent. Adding one here adds it to both ends of the channel. */
 export const AGENT_OPS = {
   exec: op('/exec', execRequestSchema, execResultSchema),
@@ -102,6 +119,7 @@ export const AGENT_OPS = {
   listCodeContexts: op('/code/contexts/list', emptyRequestSchema, codeContextListSchema),
   deleteCodeContext: op('/code/contexts/delete', codeContextRefSchema, codeContextDeletedSchema),
   gitCheckout: op('/git/checkout', gitCheckoutRequestSchema, gitCheckoutResultSchema),
+  claim: op('/claim', agentClaimRequestSchema, agentClaimReplySchema),
 };
 
 export type AgentOpName = keyof typeof AGENT_OPS;

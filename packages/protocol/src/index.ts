@@ -14,3 +14,4 @@ export * from './interpreter.js';
 export * from './git.js';
 export * from './quotas.js';
 export * from './network.js';
+export * from './stats.js';

@@ -11,6 +11,7 @@ import {
   type QuotaOverride,
   type QuotaStatus,
   type SandboxInfo,
+  type SandboxStats,
   type SandboxList,
 } from '@paddock/protocol';
 import { MissingApiKeyError } from './client-errors.js';
@@ -144,6 +145,18 @@ export class Paddock {
    */
   getSandboxInfo(id: string): Promise<SandboxInfo> {
     return this.request<SandboxInfo>('GET', sandboxPath(id));
+  }
+
+  /**
+   * What a sandbox uses: CPU time (ns, since it started), memory, tasks and disk, from its
+   * cgroup and disk file. Sample twice for a CPU rate.
+   *
+   * @example
+   * const { memoryBytes, diskUsedBytes } = await paddock.getSandboxStats('build-1');
+   * @throws SandboxNotFoundError when there is no such sandbox.
+   */
+  getSandboxStats(id: string): Promise<SandboxStats> {
+    return this.request<SandboxStats>('GET', `${sandboxPath(id)}/stats`);
   }
 
   /**

@@ -74,6 +74,7 @@ export type {
   SandboxInfo,
   SandboxList,
   SandboxState,
+  SandboxStats,
   SessionDeleted,
   SessionInfo,
   WriteFileResult,

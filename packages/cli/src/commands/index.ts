@@ -15,3 +15,4 @@ export { runCode } from './run-code.js';
 export { sleep, wake, pause, resume } from './lifecycle.js';
 export { quota } from './quota.js';
 export { network } from './network.js';
+export { stats } from './stats.js';

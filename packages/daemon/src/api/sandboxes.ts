@@ -10,6 +10,7 @@ import {
   networkPolicySchema,
   sandboxInfoSchema,
   sandboxListSchema,
+  sandboxStatsSchema,
   type AgentOpName,
   type AgentRequest,
   type Schema,
@@ -80,6 +81,14 @@ function workRoutes(core: SandboxService): Route[] {
   return [
     route({
       method: 'GET',
+      path: `${byId}/stats`,
+      summary: 'CPU time, memory, tasks and disk the sandbox uses (its cgroup and disk file)',
+      auth: true,
+      reply: sandboxStatsSchema,
+      handle: ({ tenant, params }) => core.stats(tenant, params['id'] as string),
+    }),
+    route({
+      method: 'GET',
       path: `${byId}/console`,
       summary: "The tail of the sandbox's console (VM serial console or container init output)",
       auth: true,
@@ -113,7 +122,7 @@ function workRoutes(core: SandboxService): Route[] {
   ];
 }
 
-type FileOp = Exclude<AgentOpName, 'exec'>;
+type FileOp = Exclude<AgentOpName, 'exec' | 'claim'>;
 
 /** File operations: the route is the agent's own path under the sandbox. */
 const FILE_OPS: ReadonlyArray<[FileOp, string]> = [

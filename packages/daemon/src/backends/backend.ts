@@ -27,6 +27,17 @@ export interface RunningSandbox {
   agent: AgentEndpoint;
 }
 
+/** What a sandbox uses (cgroup and disk file), for `paddock stats`. */
+export interface SandboxUsage {
+  cpuNanos: number;
+  memoryBytes: number;
+  memoryRssBytes: number;
+  memoryLimitBytes: number;
+  tasks: number;
+  diskUsedBytes: number;
+  diskLimitBytes: number;
+}
+
 export type Liveness = { alive: true } | { alive: false; reason: string };
 
 export interface Backend {
@@ -54,6 +65,14 @@ export interface Backend {
   pause(spec: SandboxSpec): Promise<void>;
   /** Thaw a paused sandbox. */
   resume(spec: SandboxSpec): Promise<void>;
+   * Apply `spec.id` as the host name of a running sandbox (a claimed warm-pool member), where the
+   * host sets it; a backend without it leaves the name to the agent (a microVM's guest root).
+   */
+  rename?(spec: SandboxSpec): Promise<void>;
+  /** Called once a pool member is up, to make a later `rename` fast where it can. */
+  prepareRename?(spec: SandboxSpec): Promise<void>;
+  /** CPU, memory, tasks and disk the sandbox uses. */
+  usage(spec: SandboxSpec): Promise<SandboxUsage>;
   /** The sandbox's console output, bounded, for backends that have one (microvm). */
   readConsole?(spec: SandboxSpec): Promise<string>;
 }

@@ -27,6 +27,7 @@ import type { AgentEndpoint } from '../backends/backend.js';
 import type { QuotaStore } from '../store/quotas.js';
 import type { EgressControl } from './egress.js';
 import { Lifecycle } from './lifecycle.js';
+import type { WarmPool } from './pool.js';
 import { cappedTimeout } from './limits.js';
 
 export interface SandboxServiceDeps {
@@ -49,6 +50,8 @@ export interface SandboxServiceDeps {
   readyTimeoutMs: number;
   /** Output kept per stream of a command whose call does not set `outputLimit`. */
   outputLimitBytes?: number;
+  /** Booted, unassigned sandboxes that `create` claims when one fits (core/pool.ts). */
+  pool?: WarmPool;
 }
 
 /** How long a sandbox going to sleep may take to flush its writes. */

@@ -141,3 +141,13 @@ describe('SandboxService', () => {
     expect(firewall.get('10.99.0.2')).toEqual(info.network);
   });
 });
+
+describe('SandboxService.stats', () => {
+  it("reports the backend's figures for the caller's sandbox only", async () => {
+    const { core } = setup();
+    await core.create('t', { id: 'a', limits: { diskMiB: 64 } });
+    const stats = await core.stats('t', 'a');
+    expect(stats).toMatchObject({ id: 'a', tasks: 3, diskLimitBytes: 64 * 1024 * 1024 });
+    expect(await code(core.stats('other', 'a'))).toBe('SANDBOX_NOT_FOUND');
+  });
+});

@@ -29,10 +29,11 @@ import {
   type CodeEvent,
   type CreateCodeContextRequest,
   type RunCodeRequest,
+  type SandboxStats,
   type NetworkPolicyInput,
   normalizePolicy,
 } from '@paddock/protocol';
-import type { SandboxSpec } from '../backends/backend.js';
+import type { Backend, SandboxSpec } from '../backends/backend.js';
 import { slotCount } from '../net/plan.js';
 import type { SandboxRecord } from '../store/sandboxes.js';
 import { waitForAgent } from './readiness.js';
@@ -48,6 +49,7 @@ import { agentOpenPty, type AgentPty } from '../agent-link/pty.js';
 import { checkProcessRoom, checkSessionRoom } from './limits.js';
 import { newRecord } from './new-record.js';
 import { SandboxBase, type SandboxServiceDeps } from './sandbox-base.js';
+import type { ClaimRequest } from './pool.js';
 
 export type { SandboxServiceDeps };
 
@@ -55,12 +57,30 @@ export type { SandboxServiceDeps };
 const MAX_SANDBOX_ENV = 256;
 
 export class SandboxService extends SandboxBase {
+  /** From the warm pool when a member fits (core/pool.ts), else booted now. */
   async create(tenant: string, req: CreateSandboxRequest): Promise<SandboxInfo> {
-    const { store, log } = this.deps;
     const backend = this.backendNamed(req.backend ?? this.deps.defaultBackend);
-    const rec = this.reserve(tenant, req, backend.name);
-    const spec = this.specOf(rec);
+    const asked = this.newRecord(tenant, req, backend.name);
     const started = Date.now();
+    const pooled = await this.deps.pool?.claim(asked);
+    const rec = pooled ?? (await this.createCold(backend, asked));
+    this.deps.log.info('sandbox created', {
+      tenant,
+      id: rec.id,
+      name: rec.name,
+      backend: backend.name,
+      source: pooled ? 'pool' : 'cold',
+      ms: Date.now() - started,
+    });
+    return this.info(rec);
+  }
+
+  /** Reserve the id and a slot, boot, wait for the agent; on failure undo everything. */
+  private async createCold(backend: Backend, asked: ClaimRequest): Promise<SandboxRecord> {
+    const rec = await this.reserve(asked);
+    const spec = this.specOf(rec);
+    const { tenant } = rec;
+    const { log } = this.deps;
     try {
       await this.deps.egress.apply(spec.network.sandboxIp, rec.network);
       const running = await backend.create(spec);
@@ -74,32 +94,38 @@ export class SandboxService extends SandboxBase {
       throw new PaddockError('BACKEND_ERROR', `Sandbox '${rec.id}' could not be started`);
     }
     this.transition(rec, 'running');
-    log.info('sandbox created', { tenant, id: rec.id, name: rec.name, ms: Date.now() - started });
-    return this.info(store.get(tenant, rec.id) ?? rec);
+    return this.deps.store.get(tenant, rec.id) ?? rec;
   }
 
-  private reserve(tenant: string, req: CreateSandboxRequest, backend: BackendName): SandboxRecord {
-    const id = req.id ?? `sb-${randomBytes(5).toString('hex')}`;
-    const quota = this.deps.quota;
-    const override = this.deps.quotas?.get(tenant);
-    const { base, admit } = newRecord({
+  /** What the create asks for: limits checked against the tenant's maxima, its quota admission. */
+  private newRecord(tenant: string, req: CreateSandboxRequest, backend: BackendName) {
+    return newRecord({
       tenant,
-      id,
+      id: req.id ?? `sb-${randomBytes(5).toString('hex')}`,
       req,
       backend,
       defaults: this.deps.defaults,
-      quota,
-      override,
+      quota: this.deps.quota,
+      override: this.deps.quotas?.get(tenant),
     });
-    let rec: SandboxRecord | undefined;
-    try {
-      rec = this.deps.store.reserve(base, slotCount(this.deps.subnet), admit);
-    } catch (err) {
-      if (err instanceof PaddockError) throw err;
-      throw new PaddockError('CAPACITY_EXHAUSTED', 'Every sandbox network slot is in use');
+  }
+
+  /** The id and a network slot; an idle pool member gives up its slot when none is free. */
+  private async reserve({ base, admit }: ClaimRequest): Promise<SandboxRecord> {
+    for (let evicted = false; ; evicted = true) {
+      let rec: SandboxRecord | undefined;
+      try {
+        rec = this.deps.store.reserve(base, slotCount(this.deps.subnet), admit);
+      } catch (err) {
+        if (err instanceof PaddockError) throw err;
+        if (!evicted && (await this.deps.pool?.evictOne())) continue;
+        throw new PaddockError('CAPACITY_EXHAUSTED', 'Every sandbox network slot is in use');
+      }
+      if (!rec) {
+        throw new PaddockError('SANDBOX_ALREADY_EXISTS', `Sandbox '${base.id}' already exists`);
+      }
+      return rec;
     }
-    if (!rec) throw new PaddockError('SANDBOX_ALREADY_EXISTS', `Sandbox '${id}' already exists`);
-    return rec;
   }
 
   private async cleanupFailedCreate(rec: SandboxRecord, spec: SandboxSpec): Promise<void> {
@@ -119,6 +145,12 @@ export class SandboxService extends SandboxBase {
         error: String(err),
       });
     }
+  }
+
+  /** CPU, memory, tasks and disk of a sandbox, from its cgroup and disk file. */
+  async stats(tenant: string, id: string): Promise<SandboxStats> {
+    const rec = this.find(tenant, id);
+    return { id, ...(await this.backendOf(rec).usage(this.specOf(rec))) };
   }
 
   get(tenant: string, id: string): SandboxInfo {
@@ -320,7 +352,7 @@ export class SandboxService extends SandboxBase {
   }
 
   /** An agent operation (files, processes, sessions), passed to the sandbox's agent as validated. */
-  async agentOp<K extends Exclude<AgentOpName, 'exec'>>(
+  async agentOp<K extends Exclude<AgentOpName, 'exec' | 'claim'>>(
     tenant: string,
     id: string,
     op: K,

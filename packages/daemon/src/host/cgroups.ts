@@ -2,7 +2,7 @@
  * Removal of a sandbox's cgroups when its runtime did not (a crash, a killed runtime). Handles
  * cgroup v1 controllers and a pure v2 hierarchy. Only rmdir: a cgroup with tasks stays.
  */
-import { readdir, rmdir } from 'node:fs/promises';
+import { readFile, readdir, rmdir } from 'node:fs/promises';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
@@ -39,4 +39,14 @@ export async function cgroupExists(cgroupsPath: string): Promise<boolean> {
     }
   }
   return false;
+}
+
+/** The pids in a cgroup (its first controller directory that has any), lowest first. */
+export async function cgroupPids(cgroupsPath: string): Promise<number[]> {
+  for (const dir of await cgroupDirs(cgroupsPath)) {
+    const text = await readFile(`${dir}/cgroup.procs`, 'utf8').catch(() => '');
+    const pids = text.split('\n').filter(Boolean).map(Number);
+    if (pids.length > 0) return pids.sort((a, b) => a - b);
+  }
+  return [];
 }

@@ -82,3 +82,26 @@ function logTail(file: string): string {
     return `(no log at ${file})`;
   }
 }
+
+/**
+ * Set a running container's host name from outside (a claimed warm-pool sandbox takes its id,
+ * before any user code ran in it). runc: the host's `hostname` run in the UTS namespace of `pid`,
+ * a process of the container, and nothing else of it (no file of the sandbox is used). runsc:
+ * its UTS namespace lives in the Sentry, so `hostname` runs inside the sandbox with
+ * CAP_SYS_ADMIN for that one process, as the runtime's own exec.
+ */
+export async function setHostname(
+  rt: OciRuntime,
+  id: string,
+  hostname: string,
+  pid: number | undefined,
+): Promise<void> {
+  if (rt.binary === 'runsc') {
+    const argv = [...rt.globalArgs, 'exec', '--cap', 'CAP_SYS_ADMIN', id, 'hostname', hostname];
+    await run(rt.binary, argv);
+    return;
+  }
+  const target = pid ?? (await state(rt, id))?.pid;
+  if (target === undefined) throw new Error(`the runtime has no record of ${id}`);
+  await run('nsenter', ['--target', String(target), '--uts', 'hostname', hostname]);
+}

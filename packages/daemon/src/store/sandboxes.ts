@@ -159,6 +159,52 @@ export class SandboxStore {
     return { sandboxes: row.n, memoryMiB: row.mem, diskMiB: row.disk };
   }
 
+  /** How many sandboxes hold a network slot (every tenant's, and warm-pool members). */
+  count(): number {
+    return this.db.prepare('SELECT COUNT(*) FROM sandboxes').pluck().get() as number;
+  }
+
+  /**
+   * Hand a warm-pool member to a tenant in one transaction, after `admit` has seen the tenant's
+   * usage (as reserve does): everything the caller asked for changes; its host name, slot,
+   * backend and limits (its size class) stay. Undefined when the tenant already has that id or
+   * the member is gone.
+   */
+  claim(
+    from: { tenant: string; id: string },
+    to: Omit<SandboxRecord, 'slot' | 'name' | 'backend' | 'limits' | 'stateReason' | 'asleepAs'>,
+    admit: Admit = () => {},
+  ): SandboxRecord | undefined {
+    return this.db.transaction(() => {
+      if (this.get(to.tenant, to.id)) return undefined;
+      admit(this.usage(to.tenant));
+      const changed = this.db
+        .prepare(
+          `UPDATE sandboxes SET tenant = ?, id = ?, env = ?, network = ?, agent_token = ?,
+             created_at = ?, state = ?, state_reason = NULL, sleep_after_ms = ?, sleep_mode = ?,
+             keep_alive = ?, expires_at = ?, last_active_at = ?, asleep_as = NULL
+           WHERE tenant = ? AND id = ? AND state = 'running'`,
+        )
+        .run(
+          to.tenant,
+          to.id,
+          JSON.stringify(to.env),
+          JSON.stringify(to.network),
+          to.agentToken,
+          to.createdAt,
+          to.state,
+          to.sleepAfterMs ?? null,
+          to.sleepMode,
+          to.keepAlive ? 1 : 0,
+          to.expiresAt ?? null,
+          to.lastActiveAt,
+          from.tenant,
+          from.id,
+        ).changes;
+      return changed === 1 ? this.get(to.tenant, to.id) : undefined;
+    })();
+  }
+
   private lowestFreeSlot(limit: number): number {
     const used = this.db
       .prepare('SELECT slot FROM sandboxes ORDER BY slot')

@@ -20,7 +20,8 @@ import { createVmCgroup, joinCgroup } from '../../host/vm-cgroup.js';
 import { TOKEN_FW_CFG_NAME } from '../../image/guest-init.js';
 import type { VmImage } from '../../image/vm-image.js';
 import { Cleanup } from '../../util/cleanup.js';
-import type { Backend, Liveness, RunningSandbox, SandboxSpec } from '../backend.js';
+import type { Backend, Liveness, RunningSandbox, SandboxSpec, SandboxUsage } from '../backend.js';
+import { sandboxUsage } from '../usage.js';
 import type { HostLayout } from '../jail/index.js';
 import { cgroupsPathOf } from '../oci/oci-backend.js';
 import { ConsoleReader, readConsoleLog } from './console.js';
@@ -252,6 +253,11 @@ export class MicrovmBackend implements Backend {
 
   async resume(spec: SandboxSpec): Promise<void> {
     await qmpCommand(this.paths(spec).qmpSocket, 'cont');
+  }
+
+  /** QEMU's cgroup (guest RAM as the host sees it, all vCPU time) and the data disk. */
+  usage(spec: SandboxSpec): Promise<SandboxUsage> {
+    return sandboxUsage(cgroupsPathOf(spec.name), this.paths(spec).dataDisk);
   }
 
   async inspect(spec: SandboxSpec): Promise<Liveness> {

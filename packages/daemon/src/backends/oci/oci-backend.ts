@@ -6,8 +6,9 @@
 import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AGENT_ENV, AGENT_PORT } from '@paddock/protocol';
-import { cgroupExists, removeCgroup } from '../../host/cgroups.js';
+import { cgroupExists, cgroupPids, removeCgroup } from '../../host/cgroups.js';
 import { readTail } from '../../host/files.js';
+import { HostnameWaiter } from '../../host/hostname-waiter.js';
 import { createDiskFile, mountLoop, mountOverlay, unmount } from '../../host/mounts.js';
 import { createNetwork, destroyNetwork, netnsPath } from '../../host/netns.js';
 import { protectInitFromOom } from '../../host/oom.js';
@@ -16,12 +17,15 @@ import {
   pause,
   resume,
   runDetached,
+  runDetached,
+  setHostname,
   state,
   type OciRuntime,
 } from '../../host/oci-runtime.js';
 import { Cleanup } from '../../util/cleanup.js';
 import type { BackendName, Isolation } from '@paddock/protocol';
-import type { Backend, Liveness, RunningSandbox, SandboxSpec } from '../backend.js';
+import type { Backend, Liveness, RunningSandbox, SandboxSpec, SandboxUsage } from '../backend.js';
+import { sandboxUsage } from '../usage.js';
 import { ociConfig } from './config.js';
 import type { SeccompProfile } from './seccomp.js';
 
@@ -98,6 +102,7 @@ const CONSOLE_TAIL_BYTES = 256 * 1024;
 export class OciBackend implements Backend {
   readonly name: BackendName;
   readonly isolation: Isolation;
+  private readonly waiters = new Map<string, HostnameWaiter>();
 
   constructor(private readonly opts: OciBackendOptions) {
     this.name = opts.flavor.name;
@@ -204,6 +209,8 @@ export class OciBackend implements Backend {
   }
 
   async destroy(spec: SandboxSpec): Promise<void> {
+    this.waiters.get(spec.name)?.cancel();
+    this.waiters.delete(spec.name);
     const p = sandboxPaths(this.opts.sandboxesDir, spec.name);
     await forceDelete(this.runtime, spec.name);
     await unmount(p.rootfs);
@@ -211,6 +218,31 @@ export class OciBackend implements Backend {
     await destroyNetwork(spec.network);
     if (await cgroupExists(cgroupsPathOf(spec.name))) await removeCgroup(cgroupsPathOf(spec.name));
     await rm(p.dir, { recursive: true, force: true });
+  }
+
+  usage(spec: SandboxSpec): Promise<SandboxUsage> {
+    const p = sandboxPaths(this.opts.sandboxesDir, spec.name);
+    return sandboxUsage(cgroupsPathOf(spec.name), p.diskFile);
+  }
+
+  /**
+   * A claimed warm-pool sandbox takes its id as host name. Its init is found in its cgroup (a
+   * file read, where asking the runtime would start a program on the create path).
+   */
+  async rename(spec: SandboxSpec): Promise<void> {
+    const waiter = this.waiters.get(spec.name);
+    this.waiters.delete(spec.name);
+    if (waiter) return waiter.set(spec.id);
+    const [init] = await cgroupPids(cgroupsPathOf(spec.name));
+    await setHostname(this.runtime, spec.name, spec.id, init);
+  }
+
+  /** Ahead of a claim where renaming from outside is slow (gVisor): see host/hostname-waiter.ts. */
+  prepareRename(spec: SandboxSpec): Promise<void> {
+    if (this.runtime.binary === 'runsc' && !this.waiters.has(spec.name)) {
+      this.waiters.set(spec.name, new HostnameWaiter(this.runtime, spec.name));
+    }
+    return Promise.resolve();
   }
 
   /** The init's (tini's and the agent's) output, kept on the sandbox's own disk. */
