@@ -8,28 +8,17 @@ import { join } from 'node:path';
 import { agentClient } from './agent-link/client.js';
 import { agentExecStream } from './agent-link/stream.js';
 import { createApiServer } from './api/server.js';
-import { metaRoutes } from './api/meta.js';
-import { sandboxRoutes } from './api/sandboxes.js';
-import { keyRoutes } from './api/keys.js';
-import { sessionRoutes } from './api/sessions.js';
-import { processRoutes } from './api/processes.js';
-import { fileStreamRoutes } from './api/file-streams.js';
-import { ptyRoutes, ptyUpgrade } from './api/pty.js';
-import { watchRoutes } from './api/watch.js';
-import { previewRoutes } from './api/previews.js';
 import { startPreviews } from './preview/start.js';
-import type { PreviewService } from './core/previews.js';
-import type { Route } from './api/route.js';
 import { PreviewStore } from './store/previews.js';
 import { authenticate, hashKey, newApiKey } from './auth/api-keys.js';
-import { interpreterRoutes } from './api/interpreter.js';
-import { lifecycleRoutes } from './api/lifecycle.js';
-import { quotaRoutes } from './api/quotas.js';
 import { QuotaStore } from './store/quotas.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import { selectBackend } from './backends/select.js';
 import type { DaemonConfig } from './config.js';
+import { metaRoutes } from './api/meta.js';
+import { ptyUpgrade } from './api/pty.js';
 import { SandboxService } from './core/sandbox-service.js';
+import { apiRoutes } from './api/routes.js';
 import { WarmPool } from './core/pool.js';
 import { poolClasses } from './pool-config.js';
 import { installFirewall, removeFirewall } from './host/netns.js';
@@ -164,31 +153,6 @@ async function openCore(
     pool,
   });
   return { core, pool, sandboxes, quotas, selection };
-}
-
-interface RouteDeps {
-  core: SandboxService;
-  keys: KeyStore;
-  previews: PreviewService;
-  quotas: QuotaStore;
-  sandboxes: SandboxStore;
-  config: DaemonConfig;
-}
-
-function apiRoutes({ core, keys, previews, quotas, sandboxes, config }: RouteDeps): Route[] {
-  return [
-    ...sandboxRoutes(core),
-    ...sessionRoutes(core),
-    ...processRoutes(core),
-    ...fileStreamRoutes(core),
-    ...ptyRoutes(core),
-    ...watchRoutes(core),
-    ...interpreterRoutes(core),
-    ...keyRoutes(keys),
-    ...previewRoutes(previews),
-    ...lifecycleRoutes(core),
-    ...quotaRoutes({ quotas, sandboxes, defaults: config.quota }),
-  ];
 }
 
 /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from './config.js';
 import { parsePool, poolClasses } from './pool-config.js';
 
-const D = { cpuMillis: 1000, memoryMiB: 512, diskMiB: 1024, pids: 512 };
+const D = DEFAULT_LIMITS;
 
 describe('parsePool', () => {
   it('unset is the default; none is an empty pool', () => {

@@ -5,6 +5,8 @@
  */
 import {
   PaddockError,
+  codeContextIdSchema,
+  string,
   keyIdSchema,
   parse,
   processIdSchema,
@@ -21,6 +23,9 @@ export const PARAM_SCHEMAS: Readonly<Record<string, Schema<string>>> = {
   sessionId: sessionIdSchema,
   keyId: keyIdSchema,
   tenant: tenantSchema,
+  contextId: codeContextIdSchema,
+  // Range-checked where it is used (api/previews.ts); here only its shape.
+  port: string({ minLength: 1, maxLength: 5, pattern: /^[0-9]+$/, patternHint: 'a port number' }),
 };
 
 export function checkParams(params: Record<string, string>): void {

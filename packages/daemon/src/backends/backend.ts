@@ -65,6 +65,7 @@ export interface Backend {
   pause(spec: SandboxSpec): Promise<void>;
   /** Thaw a paused sandbox. */
   resume(spec: SandboxSpec): Promise<void>;
+  /**
    * Apply `spec.id` as the host name of a running sandbox (a claimed warm-pool member), where the
    * host sets it; a backend without it leaves the name to the agent (a microVM's guest root).
    */

@@ -9,8 +9,10 @@ import { openDb } from '../store/db.js';
 import { SandboxStore } from '../store/sandboxes.js';
 import { POOL_TENANT, WarmPool, type PoolDeps } from './pool.js';
 import { SandboxService } from './sandbox-service.js';
+import { DEFAULT_LIMITS, DEFAULT_MAX_LIMITS, DEFAULT_QUOTA_TOTALS } from '../config.js';
 
-const LIMITS = { cpuMillis: 1000, memoryMiB: 512, diskMiB: 1024, pids: 512 };
+const LIMITS = DEFAULT_LIMITS;
+const egress = { apply: () => Promise.resolve(), remove: () => Promise.resolve() };
 
 /** Agents that, like the real one, accept only their current token and swap it on claim. */
 function fakeAgents(backend: FakeBackend) {
@@ -63,7 +65,7 @@ function setup(size: number, extra: Partial<PoolDeps> = {}) {
   const agents = fakeAgents(backend);
   const subnet = parseSubnet('10.99.0.0/28'); // 4 slots
   const backends = new Map([[backend.name, backend]]);
-  const common = { store, backends, connect: agents.connect, subnet, log: silentLogger };
+  const common = { store, backends, connect: agents.connect, subnet, egress, log: silentLogger };
   const pool = new WarmPool({
     ...common,
     readyTimeoutMs: 200,
@@ -76,6 +78,7 @@ function setup(size: number, extra: Partial<PoolDeps> = {}) {
     defaultBackend: 'jail',
     stream: () => (async function* () {})(),
     defaults: LIMITS,
+    quota: { ...DEFAULT_QUOTA_TOTALS, perSandbox: DEFAULT_MAX_LIMITS },
     readyTimeoutMs: 200,
     pool,
   });
@@ -236,6 +239,7 @@ describe('WarmPool', () => {
     await settled(first.pool);
     const left = first.store.list(POOL_TENANT).map((r) => r.name);
     const again = new WarmPool({
+      egress,
       store: first.store,
       backends: new Map([['jail', first.backend]]),
       connect: fakeAgents(first.backend).connect,

@@ -145,7 +145,7 @@ export class WarmPool {
     const backend = this.backend(claimed);
     const old = this.deps.connect(endpointOf(this.deps.subnet, member));
     const spec = specOf(this.deps.subnet, claimed);
-    const [, reply] = await Promise.all([
+    const [, , reply] = await Promise.all([
       backend.rename?.(spec),
       this.deps.egress.apply(spec.network.sandboxIp, claimed.network),
       old.call('claim', {

@@ -17,7 +17,6 @@ import {
   pause,
   resume,
   runDetached,
-  runDetached,
   setHostname,
   state,
   type OciRuntime,
