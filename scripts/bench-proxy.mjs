@@ -94,7 +94,8 @@ async function measure(previewUrl) {
   return { proxied: median(proxied), direct: median(direct) };
 }
 
-async function main() {
+/** Starts its own daemon and jail sandbox; the medians and their ratio (also saved as JSON). */
+export async function measureProxy() {
   const dataDir = mkdtempSync('/tmp/paddock-bench-proxy-');
   const { child, client } = await startDaemon(dataDir);
   const sandbox = getSandbox(client, 'bench-proxy');
@@ -115,16 +116,12 @@ async function main() {
       ratio: Number((r.proxied / r.direct).toFixed(3)),
       at: new Date().toISOString(),
     };
-    console.log(`path            MiB/s (median of ${ROUNDS}, ${MIB} MiB body)`);
-    console.log(`preview proxy   ${result.proxiedMiBps}`);
-    console.log(`direct TCP      ${result.directMiBps}`);
-    console.log(`ratio           ${result.ratio}`);
-    console.log(JSON.stringify(result));
     mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
     writeFileSync(
       join(ROOT, 'bench-results', `proxy-${Date.now()}.json`),
       `${JSON.stringify(result, null, 2)}\n`,
     );
+    return result;
   } finally {
     await sandbox.destroy().catch(() => undefined);
     const exited = new Promise((r) => child.once('exit', r));
@@ -134,7 +131,19 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(`bench-proxy: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});
+async function main() {
+  const result = await measureProxy();
+  console.log(`path            MiB/s (median of ${ROUNDS}, ${MIB} MiB body)`);
+  console.log(`preview proxy   ${result.proxiedMiBps}`);
+  console.log(`direct TCP      ${result.directMiBps}`);
+  console.log(`ratio           ${result.ratio}`);
+  console.log(JSON.stringify(result));
+}
+
+// Run on its own (node scripts/bench-proxy.mjs) or imported by scripts/bench.mjs.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err) => {
+    console.error(`bench-proxy: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}

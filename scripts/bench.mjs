@@ -4,19 +4,19 @@
 //   QEMU boot; exec round trip vs a bare host spawn; 100 MiB written and read through the API and
 //   with dd inside the sandbox vs the host disk; idle sandboxes held (jail): host memory, cgroup
 //   memory and CPU per sandbox vs a bare idle Node process, and the daemon's RSS per sandbox.
-//   scripts/bench-proxy.mjs, when present, adds its rows (export run(ctx) -> rows).
+//   scripts/bench-proxy.mjs adds preview proxy throughput vs direct TCP (its own daemon).
 // Prints a table and saves JSON in bench-results/. Needs root, a built tree and the guest image.
 // BENCH_SANDBOXES (10), BENCH_EXECS (50), BENCH_BACKENDS (jail,gvisor), BENCH_IDLE (100; 0 skips),
 // BENCH_POOL (2 per backend) tune it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getSandbox } from '../packages/sdk/dist/index.js';
 import { prepareImage } from '../packages/daemon/dist/app.js';
 import { defaultAccel } from '../packages/daemon/dist/backends/microvm/index.js';
 import { probeMicrovm } from '../packages/daemon/dist/backends/microvm/probe.js';
 import { loadConfig } from '../packages/daemon/dist/config.js';
-import { IMAGE_DIR, ROOT, ms, now, row, startDaemon } from './bench-lib.mjs';
+import { IMAGE_DIR, ROOT, figure, ms, now, row, startDaemon } from './bench-lib.mjs';
 import { density, fileIo } from './bench-density.mjs';
 
 const N = Number(process.env.BENCH_SANDBOXES ?? 10);
@@ -187,16 +187,12 @@ async function backendRows(daemon, backend, spawnBase) {
   return rows;
 }
 
-/** The preview helper's proxy-vs-direct rows, when its script is there. */
-async function proxyRows(daemon) {
-  const file = join(ROOT, 'scripts', 'bench-proxy.mjs');
-  if (!existsSync(file)) return [];
-  const mod = await import(file);
-  if (typeof mod.run !== 'function') {
-    console.warn('scripts/bench-proxy.mjs has no run(ctx) export; its rows are left out');
-    return [];
-  }
-  return mod.run({ client: daemon.client, n: N, row });
+/** Preview proxy throughput beside direct TCP to the sandbox (scripts/bench-proxy.mjs). */
+async function proxyRows() {
+  const { measureProxy } = await import('./bench-proxy.mjs');
+  const r = await measureProxy();
+  const direct = { name: 'direct TCP to the sandbox', value: r.directMiBps };
+  return [figure(`jail: preview proxy, ${r.bodyMiB} MiB body`, r.proxiedMiBps, 'MiB/s', direct)];
 }
 
 async function main() {
@@ -213,7 +209,7 @@ async function main() {
     rows.push(row(spawnBase.name, spawnXs));
     for (const backend of backends) rows.push(...(await backendRows(daemon, backend, spawnBase)));
     if (IDLE > 0 && backends.includes('jail')) rows.push(...(await density(daemon, IDLE)));
-    rows.push(...(await proxyRows(daemon)));
+    rows.push(...(await proxyRows()));
   } finally {
     for (const line of daemon.problems) console.warn(`daemon: ${line}`);
     // Sandboxes outlive their daemon: a failed run must not leave any (nor cut their data dir).

@@ -1,5 +1,5 @@
 /**
- * The file API against a hostile sandbox, on every backend: symlinks pointing out (absolute and
+ * The file API against a hostile sandbox, on every backend (the microVM too): symlinks pointing out (absolute and
  * relative `..`), `..` in API paths, writes through absolute symlinks, and a symlink-swap race
  * while the API reads and writes in a loop. The file API runs in the sandbox's agent, so every
  * path resolves in the sandbox's own view; a canary file planted on the host proves it: it is
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { getSandbox, type Sandbox } from '@paddock/sdk';
 import { attack } from './results.js';
-import { adminOf, codeOf, daemons, type HostileDaemon } from './kit.js';
+import { EVERY_BACKEND, adminOf, codeOf, daemons, type HostileDaemon } from './kit.js';
 
 const SECRET = 'host-secret-canary';
 
@@ -34,7 +34,7 @@ function plantCanary(): Canary {
   return { dir, file, stamp };
 }
 
-describe.each(daemons())('file API: $backend', (d: HostileDaemon) => {
+describe.each(daemons(EVERY_BACKEND))('file API: $backend', (d: HostileDaemon) => {
   let sb: Sandbox;
   let canary: Canary;
   let stamp: string;

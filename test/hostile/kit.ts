@@ -7,9 +7,16 @@ export type { HostileDaemon };
 
 export const codeOf = (e: unknown): string => (PaddockError.is(e) ? e.code : String(e));
 
-export function daemons(only?: readonly string[]): HostileDaemon[] {
-  const all = inject('hostile');
-  return only ? all.filter((d) => only.includes(d.backend)) : all;
+/** The OCI backends: every attack runs on them. */
+export const OCI_BACKENDS = ['jail', 'gvisor'] as const;
+/**
+ * Every backend: attacks on what the host exposes to a sandbox (network, file API) also run on
+ * the microVM, whose in-guest kernel answers for the rest.
+ */
+export const EVERY_BACKEND = [...OCI_BACKENDS, 'microvm'] as const;
+
+export function daemons(only: readonly string[] = OCI_BACKENDS): HostileDaemon[] {
+  return inject('hostile').filter((d) => only.includes(d.backend));
 }
 
 export function daemonFor(backend: string): HostileDaemon {

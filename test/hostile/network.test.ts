@@ -1,5 +1,5 @@
 /**
- * Network reach from inside a sandbox, on every backend: another sandbox's listening port and
+ * Network reach from inside a sandbox, on every backend (the microVM too): another sandbox's listening port and
  * agent, the host's daemon API port, and host listeners the test starts on the sandbox's gateway
  * address and on every address. Each must go unanswered (dropped by the daemon's firewall), and
  * the host listeners must see no connection at all.
@@ -8,7 +8,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { getSandbox, type Sandbox } from '@paddock/sdk';
 import { attack } from './results.js';
-import { adminOf, daemons, type HostileDaemon } from './kit.js';
+import { EVERY_BACKEND, adminOf, daemons, type HostileDaemon } from './kit.js';
 
 interface Listener {
   server: Server;
@@ -39,7 +39,7 @@ async function probe(sb: Sandbox, host: string, port: number): Promise<string> {
   return r.stdout.trim();
 }
 
-describe.each(daemons())('network: $backend', (d: HostileDaemon) => {
+describe.each(daemons(EVERY_BACKEND))('network: $backend', (d: HostileDaemon) => {
   let a: Sandbox;
   let b: Sandbox;
   let gw: string;

@@ -80,6 +80,9 @@ const codeOf = (fn: () => unknown) => {
 const tokenOf = (url: string) => /-([a-z0-9_]+)\.localhost/.exec(url)?.[1] ?? '';
 const noCreds = { authorization: undefined, cookie: undefined };
 
+/** The same string with its last character changed (whatever that character was). */
+const tamper = (s: string) => `${s.slice(0, -1)}${s.endsWith('a') ? 'b' : 'a'}`;
+
 describe('PreviewService', () => {
   it('stores only the hash of a random token and builds both URL forms', () => {
     const { service, previews } = setup();
@@ -183,13 +186,11 @@ describe('PreviewGate', () => {
     expect(as('Bearer kr')).toBe('PREVIEW_AUTH_REQUIRED');
     const login = new URL(service.grant('t', 'a', 8080, { kind: 'login' }).url, 'http://x');
     const [exp, sig] = [login.searchParams.get('exp') ?? '', login.searchParams.get('sig') ?? ''];
-    expect(codeOf(() => gate.login(name, exp, `${sig.slice(0, -1)}a`))).toBe(
-      'PREVIEW_AUTH_REQUIRED',
-    );
+    expect(codeOf(() => gate.login(name, exp, tamper(sig)))).toBe('PREVIEW_AUTH_REQUIRED');
     const { cookie, maxAge } = gate.login(name, exp, sig);
     expect(maxAge).toBe(3600);
     expect(as(undefined, cookie)).toBe('ok');
-    expect(as(undefined, `${cookie.slice(0, -1)}a`)).toBe('PREVIEW_AUTH_REQUIRED');
+    expect(as(undefined, tamper(cookie))).toBe('PREVIEW_AUTH_REQUIRED');
     tick(3601);
     expect(as(undefined, cookie)).toBe('PREVIEW_AUTH_REQUIRED');
     expect(codeOf(() => gate.login(name, exp, sig))).toBe('PREVIEW_AUTH_REQUIRED');
