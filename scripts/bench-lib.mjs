@@ -72,7 +72,12 @@ export async function startDaemon(dataDir, subnet, pool) {
   const args = ['packages/daemon/dist/main.js', 'serve', '--data-dir', dataDir];
   args.push('--image-dir', IMAGE_DIR, '--listen', '127.0.0.1:0', '--subnet', subnet);
   args.push('--pool', pool);
-  const env = { ...process.env, PADDOCK_RATE_LIMIT: '10000/50000' };
+  // The bench holds 100+ sandboxes of one tenant: above the default quota, so it is raised.
+  const env = {
+    ...process.env,
+    PADDOCK_RATE_LIMIT: '10000/50000',
+    PADDOCK_QUOTA: 'sandboxes=500,memoryMiB=1000000,diskMiB=2000000',
+  };
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],

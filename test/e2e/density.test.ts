@@ -25,7 +25,12 @@ describe('density: jail', () => {
   let client: Paddock;
 
   beforeAll(async () => {
-    daemon = await startDaemon({ backend: 'jail', subnet: '10.232.0.0/16' });
+    // A hundred sandboxes of one tenant: above the default quota (50), so the test raises it.
+    daemon = await startDaemon({
+      backend: 'jail',
+      subnet: '10.232.0.0/16',
+      env: { PADDOCK_QUOTA: 'sandboxes=200,memoryMiB=200000,diskMiB=400000' },
+    });
     client = new Paddock({ url: daemon.url, apiKey: daemon.apiKey });
   });
 

@@ -45,7 +45,7 @@ export function sample(schema: Json, name = ''): unknown {
 
 function sampleString(schema: Json, name: string): string {
   const pattern = schema['pattern'] ? new RegExp(schema['pattern']) : undefined;
-  const candidates = [PATHLIKE.test(name) ? '/workspace/hostile' : 'true', 'x1', '/x', 'a'];
+  const candidates = [PATHLIKE.test(name) ? '/workspace/hostile' : 'true', 'x1', '/x', 'a', '1'];
   const found = candidates.find((c) => !pattern || pattern.test(c));
   if (found === undefined) throw new Error(`no sample string for ${name}`);
   return found;

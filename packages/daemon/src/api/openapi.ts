@@ -1,12 +1,6 @@
 /** The OpenAPI document, generated from the route table and the protocol schemas. */
-import {
-  ERRORS,
-  pathSchema,
-  processIdSchema,
-  sessionIdSchema,
-  sandboxIdSchema,
-  type ErrorCode,
-} from '@paddock/protocol';
+import { ERRORS, pathSchema, type ErrorCode } from '@paddock/protocol';
+import { PARAM_SCHEMAS, paramsOf } from './params.js';
 import type { Route } from './route.js';
 
 const errorSchema = {
@@ -62,22 +56,14 @@ function operation(r: Route): Record<string, unknown> {
     },
   };
   if (r.auth) op['security'] = [{ apiKey: [] }];
-  if (r.path.includes('{id}')) {
-    op['parameters'] = [{ name: 'id', in: 'path', required: true, schema: sandboxIdSchema.json }];
-  }
-  if (r.path.includes('{processId}')) {
-    const param = { name: 'processId', in: 'path', required: true, schema: processIdSchema.json };
-    op['parameters'] = [...((op['parameters'] as unknown[] | undefined) ?? []), param];
-  }
-  if (r.path.includes('{sessionId}')) {
-    const param = { name: 'sessionId', in: 'path', required: true, schema: sessionIdSchema.json };
-    op['parameters'] = [...((op['parameters'] as unknown[] | undefined) ?? []), param];
-  }
-  if (r.path.includes('{port}')) {
-    const schema = { type: 'integer', minimum: 1, maximum: 65535 };
-    const param = { name: 'port', in: 'path', required: true, schema };
-    op['parameters'] = [...((op['parameters'] as unknown[] | undefined) ?? []), param];
-  }
+  // Path parameters from the same table the server validates them with (api/params.ts).
+  const inPath = paramsOf(r.path).map((name) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: PARAM_SCHEMAS[name]?.json ?? {},
+  }));
+  if (inPath.length > 0) op['parameters'] = inPath;
   if (r.body) {
     op['requestBody'] = {
       required: true,
