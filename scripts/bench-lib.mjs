@@ -68,10 +68,10 @@ export function memAvailable() {
  * The daemon under test, its stderr log read for `pool member ready` and `sandbox created`
  * events, so the bench knows when the pool is full and where each sandbox came from.
  */
-export async function startDaemon(dataDir, subnet, pool) {
+export async function startDaemon(dataDir, subnet, pool, extraArgs = []) {
   const args = ['packages/daemon/dist/main.js', 'serve', '--data-dir', dataDir];
   args.push('--image-dir', IMAGE_DIR, '--listen', '127.0.0.1:0', '--subnet', subnet);
-  args.push('--pool', pool);
+  args.push('--pool', pool, ...extraArgs);
   // The bench holds 100+ sandboxes of one tenant: above the default quota, so it is raised.
   const env = {
     ...process.env,

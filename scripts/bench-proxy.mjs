@@ -3,17 +3,15 @@
 // as MiB/s and their ratio. Prints a table and one JSON line; saves the JSON in bench-results/.
 // Needs root, a built tree and the guest image. BENCH_PROXY_MIB (default 128) sets the body
 // size, BENCH_PROXY_ROUNDS (5) the rounds per path (the median is reported).
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { Paddock, getSandbox } from '../packages/sdk/dist/index.js';
+import { getSandbox } from '../packages/sdk/dist/index.js';
+import { startDaemon } from './bench-lib.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 const MIB = Number(process.env.BENCH_PROXY_MIB ?? 128);
 const ROUNDS = Number(process.env.BENCH_PROXY_ROUNDS ?? 5);
-const IMAGE_DIR = process.env.PADDOCK_IMAGE_DIR ?? '/var/lib/paddock/images';
 // Moved by PADDOCK_TEST_NET_BASE like the e2e subnets; +10 is unused by bench.mjs (+9).
 const OCTET = Number(process.env.PADDOCK_TEST_NET_BASE ?? 213) + 10;
 const SUBNET = `10.${OCTET}.0.0/16`;
@@ -35,30 +33,6 @@ http.createServer((req, res) => {
   more();
 }).listen(${PORT}, '0.0.0.0');
 `;
-
-async function startDaemon(dataDir) {
-  const args = [
-    'packages/daemon/dist/main.js',
-    'serve',
-    '--data-dir',
-    dataDir,
-    '--backend',
-    'jail',
-  ];
-  args.push('--image-dir', IMAGE_DIR, '--listen', '127.0.0.1:0', '--subnet', SUBNET);
-  args.push('--preview-listen', '127.0.0.1:0');
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
-  let apiKey = '';
-  const url = await new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const ev = JSON.parse(line);
-      if (ev.event === 'api-key-created') apiKey = ev.apiKey;
-      if (ev.event === 'listening') resolve(ev.url);
-    });
-    child.once('exit', (code) => reject(new Error(`daemon exited ${code}`)));
-  });
-  return { child, client: new Paddock({ url, apiKey }) };
-}
 
 /** Read one body; connect to `address` whatever the URL's host says. Returns MiB/s. */
 function download(url, address) {
@@ -97,7 +71,13 @@ async function measure(previewUrl) {
 /** Starts its own daemon and jail sandbox; the medians and their ratio (also saved as JSON). */
 export async function measureProxy() {
   const dataDir = mkdtempSync('/tmp/paddock-bench-proxy-');
-  const { child, client } = await startDaemon(dataDir);
+  const daemon = await startDaemon(dataDir, SUBNET, 'none', [
+    '--backend',
+    'jail',
+    '--preview-listen',
+    '127.0.0.1:0',
+  ]);
+  const { client } = daemon;
   const sandbox = getSandbox(client, 'bench-proxy');
   try {
     await sandbox.writeFile('/workspace/big.js', APP);
@@ -124,9 +104,7 @@ export async function measureProxy() {
     return result;
   } finally {
     await sandbox.destroy().catch(() => undefined);
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
+    await daemon.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,5 @@
-import { DEFAULT_LIMITS } from '../config.js';
 import { describe, expect, it } from 'vitest';
+import { testRecord } from '../store/record.test.helper.js';
 import { AGENT_PORT, PaddockError } from '@paddock/protocol';
 import { parseSubnet } from '../net/plan.js';
 import { openDb } from '../store/db.js';
@@ -18,28 +18,7 @@ function setup() {
     ['t', 'b'],
     ['u', 'a'],
   ] as const) {
-    sandboxes.reserve(
-      {
-        tenant,
-        id,
-        name: `pdk${tenant}${id}`,
-        state: 'running',
-        stateReason: undefined,
-        backend: 'jail',
-        limits: { ...DEFAULT_LIMITS, memoryMiB: 256, diskMiB: 256, pids: 128 },
-        env: {},
-        network: { internet: false, allow: [], deny: [] },
-        agentToken: 'x',
-        createdAt: new Date(0).toISOString(),
-        sleepAfterMs: undefined,
-        sleepMode: 'stop',
-        keepAlive: false,
-        expiresAt: undefined,
-        lastActiveAt: 0,
-        asleepAs: undefined,
-      },
-      64,
-    );
+    sandboxes.reserve(testRecord({ tenant: tenant, id: id }), 64);
   }
   let now = Date.parse('2026-01-01T00:00:00Z');
   const revoked: PreviewRecord[] = [];

@@ -202,16 +202,8 @@ export class SandboxService extends SandboxBase {
     req: ExecRequest,
     signal: AbortSignal,
   ): Promise<AsyncIterable<ExecEvent>> {
-    return this.work(
-      tenant,
-      id,
-      (rec, release) =>
-        this.relay(
-          rec,
-          this.deps.stream(this.endpointOf(rec), this.commandOf(rec, req), signal),
-          onAbort(signal, release),
-        ),
-      true,
+    return this.stream(tenant, id, signal, (rec) =>
+      this.deps.stream(this.endpointOf(rec), this.commandOf(rec, req), signal),
     );
   }
 
@@ -236,16 +228,8 @@ export class SandboxService extends SandboxBase {
     processId: string,
     signal: AbortSignal,
   ): Promise<AsyncIterable<ProcessLogEvent>> {
-    return this.work(
-      tenant,
-      id,
-      (rec, release) =>
-        this.relay(
-          rec,
-          agentEventStream(this.endpointOf(rec), PROCESS_LOG_STREAM, { processId }, signal),
-          onAbort(signal, release),
-        ),
-      true,
+    return this.stream(tenant, id, signal, (rec) =>
+      agentEventStream(this.endpointOf(rec), PROCESS_LOG_STREAM, { processId }, signal),
     );
   }
 
@@ -256,15 +240,25 @@ export class SandboxService extends SandboxBase {
     req: WatchRequest,
     signal: AbortSignal,
   ): Promise<AsyncIterable<WatchEvent>> {
+    return this.stream(tenant, id, signal, (rec) =>
+      agentEventStream(this.endpointOf(rec), WATCH_STREAM, req, signal),
+    );
+  }
+
+  /**
+   * An agent event stream of a sandbox that stays awake (counted as activity) until the stream
+   * ends or its reader leaves; resolves once the agent accepted it.
+   */
+  private stream<E extends { type: string; code?: string }>(
+    tenant: string,
+    id: string,
+    signal: AbortSignal,
+    open: (rec: SandboxRecord) => AsyncIterable<E>,
+  ): Promise<AsyncIterable<E>> {
     return this.work(
       tenant,
       id,
-      (rec, release) =>
-        this.relay(
-          rec,
-          agentEventStream(this.endpointOf(rec), WATCH_STREAM, req, signal),
-          onAbort(signal, release),
-        ),
+      (rec, release) => this.relay(rec, open(rec), onAbort(signal, release)),
       true,
     );
   }
@@ -288,16 +282,8 @@ export class SandboxService extends SandboxBase {
     req: RunCodeRequest,
     signal: AbortSignal,
   ): Promise<AsyncIterable<CodeEvent>> {
-    return this.work(
-      tenant,
-      id,
-      (rec, release) =>
-        this.relay(
-          rec,
-          agentEventStream(this.endpointOf(rec), CODE_RUN_STREAM, req, signal),
-          onAbort(signal, release),
-        ),
-      true,
+    return this.stream(tenant, id, signal, (rec) =>
+      agentEventStream(this.endpointOf(rec), CODE_RUN_STREAM, req, signal),
     );
   }
 

@@ -2,8 +2,8 @@
  * The proxy over real sockets: an upstream HTTP server on 127.0.0.2 stands in for a sandbox
  * (subnet 127.0.0.0/16, slot 0), the gate and store are the real ones on in-memory SQLite.
  */
-import { DEFAULT_LIMITS } from '../config.js';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { testRecord } from '../store/record.test.helper.js';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PreviewGate } from '../core/preview-access.js';
@@ -31,28 +31,7 @@ beforeAll(async () => {
   const port = (upstream.address() as AddressInfo).port;
   const db = openDb(':memory:');
   const sandboxes = new SandboxStore(db);
-  sandboxes.reserve(
-    {
-      tenant: 't',
-      id: 'a',
-      name: 'pdkt',
-      state: 'running',
-      stateReason: undefined,
-      backend: 'jail',
-      limits: { ...DEFAULT_LIMITS, memoryMiB: 256, diskMiB: 256, pids: 128 },
-      env: {},
-      network: { internet: false, allow: [], deny: [] },
-      agentToken: 'x',
-      createdAt: new Date(0).toISOString(),
-      sleepAfterMs: undefined,
-      sleepMode: 'stop',
-      keepAlive: false,
-      expiresAt: undefined,
-      lastActiveAt: 0,
-      asleepAs: undefined,
-    },
-    4,
-  );
+  sandboxes.reserve(testRecord({ tenant: 't', id: 'a', name: 'pdkt' }), 4);
   service = new PreviewService({
     previews: new PreviewStore(db),
     sandboxes,

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { testRecord } from './record.test.helper.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../config.js';
 import { openDb } from './db.js';
 import { SandboxStore } from './sandboxes.js';
 
@@ -13,28 +13,7 @@ it('keeps a sandbox env set after create across a reopen of the database (daemon
   const file = join(dir, 'paddock.db');
   const db = openDb(file);
   const store = new SandboxStore(db);
-  store.reserve(
-    {
-      tenant: 't',
-      id: 'a',
-      name: 'pdka',
-      state: 'running',
-      stateReason: undefined,
-      backend: 'jail',
-      limits: { ...DEFAULT_LIMITS, memoryMiB: 256, diskMiB: 256, pids: 128 },
-      env: { FIRST: '1' },
-      network: { internet: false, allow: [], deny: [] },
-      agentToken: 'x',
-      createdAt: new Date().toISOString(),
-      sleepAfterMs: undefined,
-      sleepMode: 'stop',
-      keepAlive: false,
-      expiresAt: undefined,
-      lastActiveAt: 0,
-      asleepAs: undefined,
-    },
-    4,
-  );
+  store.reserve(testRecord({ tenant: 't', id: 'a', name: 'pdka', env: { FIRST: '1' } }), 4);
   store.setEnv('t', 'a', { SECOND: '2' });
   store.setEnv('other-tenant', 'a', { STOLEN: '1' }); // scoped by tenant: changes nothing
   db.close();
