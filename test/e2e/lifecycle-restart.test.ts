@@ -4,7 +4,7 @@
  * next call wakes it), puts an idle one to sleep, and destroys one whose ttl passed.
  */
 import { mkdtempSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Paddock, PaddockError, getSandbox } from '@paddock/sdk';
 import { hostTraces, removeDataDir, startDaemon, type TestDaemon } from './harness.js';
 
@@ -24,7 +24,11 @@ describe.each([
   ['jail', '10.234.0.0/16'],
   ['gvisor', '10.235.0.0/16'],
 ])('lifecycle across a daemon SIGKILL (%s)', (backend, subnet) => {
-  const dataDir = mkdtempSync('/tmp/paddock-e2e-');
+  // Made when the suite runs, so a filtered run that skips it leaves no directory behind.
+  let dataDir = '';
+  beforeAll(() => {
+    dataDir = mkdtempSync('/tmp/paddock-e2e-');
+  });
   const env = { PADDOCK_LIFECYCLE_TICK_MS: '200' };
   let daemon: TestDaemon | undefined;
 

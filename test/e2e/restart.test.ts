@@ -3,7 +3,7 @@
  * sandboxes still running, with what they held, and their agents answer.
  */
 import { mkdtempSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Paddock, getSandbox } from '@paddock/sdk';
 import { hostTraces, removeDataDir, startDaemon, type TestDaemon } from './harness.js';
 
@@ -11,7 +11,11 @@ describe.each([
   ['jail', '10.218.0.0/16'],
   ['gvisor', '10.219.0.0/16'],
 ])('daemon restart (%s)', (backend, subnet) => {
-  const dataDir = mkdtempSync('/tmp/paddock-e2e-');
+  // Made when the suite runs, so a filtered run that skips it leaves no directory behind.
+  let dataDir = '';
+  beforeAll(() => {
+    dataDir = mkdtempSync('/tmp/paddock-e2e-');
+  });
   let daemon: TestDaemon | undefined;
 
   afterAll(async () => {
