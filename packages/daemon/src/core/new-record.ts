@@ -3,7 +3,6 @@
  * against the tenant's per-sandbox maxima), lifecycle settings and the quota admission check
  * the store runs in the reservation's transaction.
  */
-import { randomBytes } from 'node:crypto';
 import {
   durationMs,
   normalizePolicy,
@@ -15,6 +14,7 @@ import {
 } from '@paddock/protocol';
 import type { Admit, SandboxRecord } from '../store/sandboxes.js';
 import { checkLimits } from './limits.js';
+import { newAgentToken, newHostName } from './records.js';
 import { admitter, checkPerSandbox, effectiveQuota } from './quotas.js';
 
 export interface NewRecordInput {
@@ -41,14 +41,14 @@ export function newRecord(input: NewRecordInput): {
   const base = {
     tenant: input.tenant,
     id: input.id,
-    name: `pdk${randomBytes(5).toString('hex')}`,
+    name: newHostName(),
     state: 'creating' as const,
     stateReason: undefined,
     backend: input.backend,
     limits,
     env: req.env ?? {},
     network: normalizePolicy(req.network),
-    agentToken: randomBytes(32).toString('base64url'),
+    agentToken: newAgentToken(),
     createdAt: new Date(now).toISOString(),
     sleepAfterMs: req.sleepAfter === undefined ? undefined : durationMs(req.sleepAfter),
     sleepMode: req.sleepMode ?? 'stop',

@@ -3,7 +3,6 @@
  * its agent, noticing its death, the state machine's transitions and start-up recovery.
  */
 import {
-  AGENT_PORT,
   PaddockError,
   acceptsWork,
   isolationOf,
@@ -20,13 +19,14 @@ import {
 } from '@paddock/protocol';
 import type { Backend, SandboxSpec } from '../backends/backend.js';
 import type { Logger } from '../log.js';
-import { networkPlan, type Subnet } from '../net/plan.js';
+import type { Subnet } from '../net/plan.js';
 import type { SandboxRecord, SandboxStore } from '../store/sandboxes.js';
 import type { AgentClient } from '../agent-link/client.js';
 import type { AgentEndpoint } from '../backends/backend.js';
 import type { QuotaStore } from '../store/quotas.js';
 import type { EgressControl } from './egress.js';
 import { Lifecycle } from './lifecycle.js';
+import { endpointOf, specOf } from './records.js';
 import type { WarmPool } from './pool.js';
 import { cappedTimeout } from './limits.js';
 
@@ -262,18 +262,11 @@ export abstract class SandboxBase {
   }
 
   protected specOf(rec: SandboxRecord): SandboxSpec {
-    return {
-      name: rec.name,
-      id: rec.id,
-      limits: rec.limits,
-      network: networkPlan(this.deps.subnet, rec.slot, rec.name),
-      agentToken: rec.agentToken,
-    };
+    return specOf(this.deps.subnet, rec);
   }
 
   protected endpointOf(rec: SandboxRecord): AgentEndpoint {
-    const plan = networkPlan(this.deps.subnet, rec.slot, rec.name);
-    return { host: plan.sandboxIp, port: AGENT_PORT, token: rec.agentToken };
+    return endpointOf(this.deps.subnet, rec);
   }
 
   protected info(rec: SandboxRecord): SandboxInfo {
