@@ -16,7 +16,7 @@ import type {
 } from '@paddock/protocol';
 import { ConnectionError } from './client-errors.js';
 import { errorFromBody } from './errors.js';
-import { parseSSEStream } from './sse.js';
+import { untilDone } from './sse.js';
 import { sandboxPath, type Paddock } from './client.js';
 
 export interface CreateCodeContextOptions {
@@ -109,19 +109,11 @@ export async function* runCodeStream(
   const abort = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
   const stream = await link.stream('/code/run', runBody(code, options), signal);
-  let ended = false;
-  try {
-    for await (const event of parseSSEStream<CodeEvent>(stream)) {
-      yield event;
-      if (event.type === 'complete' || event.type === 'error') {
-        ended = true;
-        return;
-      }
-    }
-  } finally {
-    if (!ended) abort.abort();
-  }
-  throw new ConnectionError(link.url(), new Error('the event stream ended before the run did'));
+  yield* untilDone<CodeEvent>(
+    stream,
+    abort,
+    () => new ConnectionError(link.url(), new Error('the event stream ended before the run did')),
+  );
 }
 
 /**

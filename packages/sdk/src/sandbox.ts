@@ -26,7 +26,7 @@ import type {
 import { sandboxPath, type Paddock } from './client.js';
 import { ConnectionError } from './client-errors.js';
 import { execDeadline, execRequest } from './exec-request.js';
-import { collectStream, parseSSEStream } from './sse.js';
+import { collectStream, untilDone } from './sse.js';
 import {
   ExecutionSession,
   wireEnv,
@@ -185,21 +185,11 @@ export class Sandbox implements AsyncDisposable {
     const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
     const path = sandboxPath(this.id, '/exec/stream');
     const stream = await this.#run(() => this.#client.stream(path, { body, signal }));
-    let ended = false;
-    try {
-      for await (const event of parseSSEStream<ExecEvent>(stream)) {
-        yield event;
-        if (event.type === 'complete' || event.type === 'error') {
-          ended = true;
-          return;
-        }
-      }
-    } finally {
-      if (!ended) abort.abort();
-    }
-    throw new ConnectionError(
-      this.#client.url,
-      new Error('the event stream ended before the command did'),
+    const url = this.#client.url;
+    yield* untilDone<ExecEvent>(
+      stream,
+      abort,
+      () => new ConnectionError(url, new Error('the event stream ended before the command did')),
     );
   }
 

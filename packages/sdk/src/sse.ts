@@ -63,3 +63,28 @@ export async function collectStream(
   }
   throw new Error('unreachable: execStream ends with complete or error');
 }
+
+/**
+ * The events of a run's stream up to and including its `complete` or `error`; a reader that stops
+ * early aborts the request (which ends the run), and a stream that ends before the run did throws
+ * `cutShort()`.
+ */
+export async function* untilDone<T extends { type: string }>(
+  stream: ReadableStream<Uint8Array>,
+  abort: AbortController,
+  cutShort: () => Error,
+): AsyncGenerator<T> {
+  let ended = false;
+  try {
+    for await (const event of parseSSEStream<T>(stream)) {
+      yield event;
+      if (event.type === 'complete' || event.type === 'error') {
+        ended = true;
+        return;
+      }
+    }
+  } finally {
+    if (!ended) abort.abort();
+  }
+  throw cutShort();
+}
