@@ -68,15 +68,17 @@ export function memAvailable() {
  * The daemon under test, its stderr log read for `pool member ready` and `sandbox created`
  * events, so the bench knows when the pool is full and where each sandbox came from.
  */
-export async function startDaemon(dataDir, subnet, pool, extraArgs = []) {
+export async function startDaemon(dataDir, subnet, pool, extraArgs = [], extraEnv = {}) {
   const args = ['packages/daemon/dist/main.js', 'serve', '--data-dir', dataDir];
   args.push('--image-dir', IMAGE_DIR, '--listen', '127.0.0.1:0', '--subnet', subnet);
-  args.push('--pool', pool, ...extraArgs);
+  // Preview listener on a port the kernel picks: two bench daemons may run at once.
+  args.push('--pool', pool, '--preview-listen', '127.0.0.1:0', ...extraArgs);
   // The bench holds 100+ sandboxes of one tenant: above the default quota, so it is raised.
   const env = {
     ...process.env,
     PADDOCK_RATE_LIMIT: '10000/50000',
     PADDOCK_QUOTA: 'sandboxes=500,memoryMiB=1000000,diskMiB=2000000',
+    ...extraEnv,
   };
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -84,6 +86,7 @@ export async function startDaemon(dataDir, subnet, pool, extraArgs = []) {
     env,
   });
   const ready = new Map();
+  let snapshots = 0;
   const created = new Map();
   const waiters = new Set();
   const problems = [];
@@ -96,6 +99,7 @@ export async function startDaemon(dataDir, subnet, pool, extraArgs = []) {
     }
     if (ev.level === 'warn' || ev.level === 'error') problems.push(line);
     if (ev.msg === 'pool member ready') ready.set(ev.backend, (ready.get(ev.backend) ?? 0) + 1);
+    if (ev.msg === 'snapshot ready') snapshots++;
     if (ev.msg === 'sandbox created') {
       created.set(ev.id, ev);
       if (ev.source === 'pool') ready.set(ev.backend, ready.get(ev.backend) - 1);
@@ -111,11 +115,11 @@ export async function startDaemon(dataDir, subnet, pool, extraArgs = []) {
     });
     child.once('exit', (code) => reject(new Error(`daemon exited ${code}`)));
   });
-  const poolReady = (backend, n) =>
+  const until = (what, done, timeoutMs = 120_000) =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${backend} pool not refilled`)), 120_000);
+      const timer = setTimeout(() => reject(new Error(what)), timeoutMs);
       const check = () => {
-        if ((ready.get(backend) ?? 0) < n) return;
+        if (!done()) return;
         clearTimeout(timer);
         waiters.delete(check);
         resolve();
@@ -123,9 +127,13 @@ export async function startDaemon(dataDir, subnet, pool, extraArgs = []) {
       waiters.add(check);
       check();
     });
+  const poolReady = (backend, n) =>
+    until(`${backend} pool not refilled`, () => (ready.get(backend) ?? 0) >= n);
+  const snapshotReady = () => until('no snapshot was made', () => snapshots > 0, 600_000);
   const stop = async () => {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   };
-  return { child, client: new Paddock({ url, apiKey }), created, poolReady, stop, problems };
+  const client = new Paddock({ url, apiKey, timeoutMs: 600_000 });
+  return { child, client, created, poolReady, snapshotReady, stop, problems };
 }

@@ -1,12 +1,12 @@
 // npm run bench: Paddock's speed and density beside baselines measured in the same run, as ratios.
 //   create->first exec per backend (p50/p90/p99 over N sandboxes): cold, from the warm pool (the
-//   pool refilled before each), vs a bare runtime start of `true` (runc run, runsc do) or a bare
+//   pool refilled before each), restored from a snapshot (microvm), vs a bare runtime start of `true` (runc run, runsc do) or a bare
 //   QEMU boot; exec round trip vs a bare host spawn; 100 MiB written and read through the API and
 //   with dd inside the sandbox vs the host disk; idle sandboxes held (jail): host memory, cgroup
 //   memory and CPU per sandbox vs a bare idle Node process, and the daemon's RSS per sandbox.
 //   scripts/bench-proxy.mjs adds preview proxy throughput vs direct TCP (its own daemon).
 // Prints a table and saves JSON in bench-results/. Needs root, a built tree and the guest image.
-// BENCH_SANDBOXES (10), BENCH_EXECS (50), BENCH_BACKENDS (jail,gvisor), BENCH_IDLE (100; 0 skips),
+// BENCH_SANDBOXES (10), BENCH_EXECS (50), BENCH_BACKENDS (jail,gvisor,microvm), BENCH_IDLE (100; 0 skips),
 // BENCH_POOL (2 per backend) tune it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,17 +18,20 @@ import { probeMicrovm } from '../packages/daemon/dist/backends/microvm/probe.js'
 import { loadConfig } from '../packages/daemon/dist/config.js';
 import { IMAGE_DIR, ROOT, figure, ms, now, row, startDaemon } from './bench-lib.mjs';
 import { density, fileIo } from './bench-density.mjs';
+import { snapshotRows } from './bench-snapshot.mjs';
 
 const N = Number(process.env.BENCH_SANDBOXES ?? 10);
 const EXECS = Number(process.env.BENCH_EXECS ?? 50);
 const POOL = Number(process.env.BENCH_POOL ?? 2);
 const IDLE = Number(process.env.BENCH_IDLE ?? 100);
-const BACKENDS = (process.env.BENCH_BACKENDS ?? 'jail,gvisor').split(',');
+const BACKENDS = (process.env.BENCH_BACKENDS ?? 'jail,gvisor,microvm').split(',');
 /** The pool's size class: one field off the defaults, so cold creates (defaults) never claim. */
 const POOL_LIMITS = { pids: 511 };
 
 // Moved by PADDOCK_TEST_NET_BASE like the e2e tests' subnets (see test/e2e/harness.ts).
-const SUBNET = `10.${Number(process.env.PADDOCK_TEST_NET_BASE ?? 213) + 9}.0.0/16`;
+const NET = Number(process.env.PADDOCK_TEST_NET_BASE ?? 213);
+const SUBNET = `10.${NET + 9}.0.0/16`;
+const SNAPSHOT_SUBNET = `10.${NET + 24}.0.0/16`;
 
 function imageRootfs() {
   const dirs = execFileSync('ls', ['-t', IMAGE_DIR], { encoding: 'utf8' }).split('\n');
@@ -178,10 +181,11 @@ async function backendRows(daemon, backend, spawnBase) {
       base,
     ),
   );
-  if (POOL > 0) {
+  if (POOL > 0 && backend !== 'microvm') {
     const pooled = await poolToFirstExec(daemon, backend, N);
     rows.push(row(`${backend}: create -> first exec, from pool`, pooled, base));
   }
+  if (backend === 'microvm') rows.push(...(await snapshotRows(N, SNAPSHOT_SUBNET, base)));
   rows.push(row(`${backend}: exec round trip`, await execRoundTrip(client, backend), spawnBase));
   rows.push(...(await fileIo(client, backend)));
   return rows;
@@ -197,9 +201,15 @@ async function proxyRows() {
 
 async function main() {
   const dataDir = mkdtempSync('/tmp/paddock-bench-data-');
+  // No microVM pool (under TCG its boots would load the machine through every other figure);
+  // its fast path is the snapshot, measured on a daemon of its own (bench-snapshot.mjs).
+  const pooled = BACKENDS.filter((b) => b !== 'microvm');
   const pool =
-    POOL > 0 ? BACKENDS.map((b) => `${b}:${POOL}:pids=${POOL_LIMITS.pids}`).join(',') : 'none';
-  const daemon = await startDaemon(dataDir, SUBNET, pool);
+    POOL > 0 && pooled.length > 0
+      ? pooled.map((b) => `${b}:${POOL}:pids=${POOL_LIMITS.pids}`).join(',')
+      : 'none';
+  // Snapshots off here, so the cold rows are cold.
+  const daemon = await startDaemon(dataDir, SUBNET, pool, ['--snapshots', 'off']);
   const rows = [];
   try {
     const health = await daemon.client.health();

@@ -60,11 +60,13 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon>
   args.push('--subnet', testSubnet(opts.subnet ?? '10.214.0.0/16'));
   args.push('--backend', opts.backend ?? 'jail');
   // Tests make requests in quick loops; the rate-limit test sets its own low limit.
-  // No warm pool unless a test asks (pool.test.ts): others count their sandboxes exactly.
+  // No warm pool or snapshots unless a test asks (pool, snapshot tests): others count their
+  // sandboxes exactly.
   const env = {
     ...process.env,
     PADDOCK_RATE_LIMIT: '1000/5000',
     PADDOCK_POOL: 'none',
+    PADDOCK_SNAPSHOTS: 'off',
     ...opts.env,
   };
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });

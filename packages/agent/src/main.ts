@@ -3,12 +3,13 @@
  * listen address from the environment, removes them so no command inherits them, and serves.
  */
 import { mkdir } from 'node:fs/promises';
-import { AGENT_ENV, AGENT_PORT, WORKSPACE_DIR } from '@paddock/protocol';
+import { AGENT_ENV, AGENT_PORT, VM_CONTROL_ENV, WORKSPACE_DIR } from '@paddock/protocol';
 import { ensureHostsEntry } from './hosts.js';
 import { parseListen } from './listen.js';
 import { describe, log } from './log.js';
 import { createAgentServer } from './server.js';
 import { AGENT_VERSION } from './version.js';
+import { serveVmControl } from './vm-control.js';
 
 function fatal(message: string, code: number): never {
   log(message);
@@ -34,7 +35,9 @@ async function main(): Promise<void> {
   const token = process.env[AGENT_ENV.token] ?? '';
   const listen = process.env[AGENT_ENV.listen] ?? `0.0.0.0:${AGENT_PORT}`;
   delete process.env[AGENT_ENV.token];
+  const control = process.env[VM_CONTROL_ENV];
   delete process.env[AGENT_ENV.listen];
+  delete process.env[VM_CONTROL_ENV];
   if (token === '') fatal(`refusing to start: ${AGENT_ENV.token} is not set`, 2);
   const address = parseListen(listen);
   if (!address) fatal(`refusing to start: ${AGENT_ENV.listen} must be host:port`, 2);
@@ -65,6 +68,8 @@ async function main(): Promise<void> {
     server.closeAllConnections();
     process.exit(0);
   };
+  // A microVM's control port: only a restore from a snapshot speaks on it (vm-control.ts).
+  if (control) void serveVmControl(control);
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }

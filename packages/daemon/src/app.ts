@@ -20,6 +20,7 @@ import { ptyUpgrade } from './api/pty.js';
 import { SandboxService } from './core/sandbox-service.js';
 import { apiRoutes } from './api/routes.js';
 import { WarmPool } from './core/pool.js';
+import { Snapshots } from './core/snapshots.js';
 import { poolClasses } from './pool-config.js';
 import { installFirewall, removeFirewall } from './host/netns.js';
 import { HostEgress, hostNetFacts } from './host/egress.js';
@@ -61,7 +62,7 @@ export async function startDaemon(
   await bootstrapKey(config, keys, announce);
   const subnet = parseSubnet(config.subnet);
   const { egress, resolver } = await startEgress(subnetCidr(subnet), log);
-  const { core, pool, sandboxes, quotas, selection } = await openCore(
+  const { core, pool, snapshots, sandboxes, quotas, selection } = await openCore(
     config,
     db,
     subnet,
@@ -71,8 +72,10 @@ export async function startDaemon(
   );
   // Members left by an earlier daemon go first (the core's recovery would take them for tenants').
   await pool.recover();
+  await snapshots.recover();
   await core.recover();
   pool.start();
+  snapshots.start();
   core.lifecycle.start(config.lifecycleTickMs);
   const previews = await startPreviews({
     config,
@@ -107,6 +110,7 @@ export async function startDaemon(
       server.closeAllConnections();
       await previews.close();
       // Unassigned sandboxes are not kept across a stop: nobody would claim them meanwhile.
+      await snapshots.close();
       await pool.close();
       resolver.close();
       const idle = sandboxes.all().length === 0;
@@ -141,6 +145,13 @@ async function openCore(
   const common = { store: sandboxes, backends, connect: agentClient, subnet, egress, log };
   const classes = poolClasses(config.pool, backend.name, config.defaults);
   const pool = new WarmPool({ ...common, readyTimeoutMs: 30_000, classes });
+  const snapshots = new Snapshots({
+    ...common,
+    readyTimeoutMs: 30_000,
+    dir: join(config.dataDir, 'snapshots'),
+    // Made at start for the default size class of the default backend; others after a create.
+    classes: config.snapshots ? [{ backend: backend.name, limits: config.defaults }] : [],
+  });
   const core = new SandboxService({
     ...common,
     defaultBackend: backend.name,
@@ -151,8 +162,9 @@ async function openCore(
     readyTimeoutMs: 30_000,
     outputLimitBytes: config.outputLimitBytes,
     pool,
+    snapshots: config.snapshots ? snapshots : undefined,
   });
-  return { core, pool, sandboxes, quotas, selection };
+  return { core, pool, snapshots, sandboxes, quotas, selection };
 }
 
 /**

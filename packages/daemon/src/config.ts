@@ -50,6 +50,8 @@ export interface DaemonConfig {
   lifecycleTickMs: number;
   /** Warm pool classes (pool-config.ts); 'default' until the default backend is known. */
   pool: PoolSetting;
+  /** Whether creates restore from snapshot templates where the backend can (microvm). */
+  snapshots: boolean;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -126,7 +128,13 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): DaemonConfig {
     },
     lifecycleTickMs: Number(env['PADDOCK_LIFECYCLE_TICK_MS'] ?? 1000),
     pool: parsePool(flags['pool'] ?? env['PADDOCK_POOL'], defaults),
+    snapshots: onOff(pick('snapshots', 'PADDOCK_SNAPSHOTS', 'on'), '--snapshots'),
   };
+}
+
+function onOff(value: string, name: string): boolean {
+  if (value === 'on' || value === 'off') return value === 'on';
+  throw new Error(`${name} ${value}: expected on or off`);
 }
 
 function previewConfig(

@@ -28,6 +28,8 @@ const USAGE = `usage: paddockd <serve|setup> [options]
                      (PADDOCK_MAX_CONNECTIONS_PER_IP, default 256)
   --pool SPEC        warm pool, <backend>:<count>[:<size>],... or none (PADDOCK_POOL;
                      default 2 of the default backend on jail/gvisor, e.g. jail:4:memoryMiB=256)
+  --snapshots on|off creates restore from a snapshot of their size class where the backend
+                     can (microvm) instead of booting (PADDOCK_SNAPSHOTS, default on)
 `;
 
 const OPTIONS = {
@@ -49,6 +51,7 @@ const OPTIONS = {
   quota: { type: 'string' },
   'max-connections-per-ip': { type: 'string' },
   pool: { type: 'string' },
+  snapshots: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -15,3 +15,4 @@ export * from './git.js';
 export * from './quotas.js';
 export * from './network.js';
 export * from './stats.js';
+export * from './vm-control.js';

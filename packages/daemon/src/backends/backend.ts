@@ -15,6 +15,8 @@ export interface SandboxSpec {
   network: NetworkPlan;
   /** Secret the agent requires on every request. */
   agentToken: string;
+  /** Booted to become a snapshot (backends with `snapshot`): kept ready for it. */
+  template?: boolean;
 }
 
 export interface AgentEndpoint {
@@ -72,6 +74,19 @@ export interface Backend {
   rename?(spec: SandboxSpec): Promise<void>;
   /** Called once a pool member is up, to make a later `rename` fast where it can. */
   prepareRename?(spec: SandboxSpec): Promise<void>;
+  /**
+   * What a snapshot depends on (image, accelerator, emulator): a snapshot made under another key
+   * is not restored. Present only where the backend can snapshot and restore.
+   */
+  snapshotKey?(): string;
+  /** Save a running template (created with `template: true`), memory and disk, into `dir`; it ends. */
+  snapshot?(spec: SandboxSpec, dir: string): Promise<void>;
+  /**
+   * A new sandbox from the snapshot in `dir`: copy-on-write disk, its own address, clock and
+   * freshly reseeded randomness. Its agent answers with the template's token (`agent.token`)
+   * until the core swaps it (the agent's `claim`).
+   */
+  restore?(spec: SandboxSpec, dir: string): Promise<RunningSandbox>;
   /** CPU, memory, tasks and disk the sandbox uses. */
   usage(spec: SandboxSpec): Promise<SandboxUsage>;
   /** The sandbox's console output, bounded, for backends that have one (microvm). */

@@ -7,8 +7,7 @@
  * from before. The pool refills in the background: bounded concurrency, exponential backoff on
  * failures, never above its size nor beyond the free network slots.
  */
-import { randomBytes } from 'node:crypto';
-import { normalizePolicy, type BackendName, type Limits } from '@paddock/protocol';
+import type { BackendName, Limits } from '@paddock/protocol';
 import type { AgentClient } from '../agent-link/client.js';
 import type { AgentEndpoint, Backend } from '../backends/backend.js';
 import type { Logger } from '../log.js';
@@ -16,10 +15,9 @@ import { slotCount, type Subnet } from '../net/plan.js';
 import type { Admit, SandboxRecord, SandboxStore } from '../store/sandboxes.js';
 import type { EgressControl } from './egress.js';
 import { waitForAgent } from './readiness.js';
-import { endpointOf, newAgentToken, newHostName, specOf } from './records.js';
+import { POOL_TENANT, endpointOf, specOf, unassignedRecord } from './records.js';
 
-/** Owner of unassigned members: not a valid tenant name (tenants match [a-z0-9-]), so no key has it. */
-export const POOL_TENANT = '_pool';
+export { POOL_TENANT };
 
 export interface PoolClass {
   backend: BackendName;
@@ -245,25 +243,7 @@ export class WarmPool {
 
   private reserve(spec: PoolClass): SandboxRecord {
     const rec = this.deps.store.reserve(
-      {
-        tenant: POOL_TENANT,
-        id: `pool-${randomBytes(6).toString('hex')}`,
-        name: newHostName(),
-        state: 'creating',
-        stateReason: undefined,
-        backend: spec.backend,
-        limits: spec.limits,
-        env: {},
-        network: normalizePolicy(undefined),
-        agentToken: newAgentToken(),
-        createdAt: new Date().toISOString(),
-        sleepAfterMs: undefined,
-        sleepMode: 'stop',
-        keepAlive: true,
-        expiresAt: undefined,
-        lastActiveAt: Date.now(),
-        asleepAs: undefined,
-      },
+      unassignedRecord('pool', spec.backend, spec.limits),
       slotCount(this.deps.subnet),
     );
     if (!rec) throw new Error('pool member id collision');

@@ -28,6 +28,7 @@ import type { EgressControl } from './egress.js';
 import { Lifecycle } from './lifecycle.js';
 import { endpointOf, specOf } from './records.js';
 import type { WarmPool } from './pool.js';
+import type { Snapshots } from './snapshots.js';
 import { cappedTimeout } from './limits.js';
 
 export interface SandboxServiceDeps {
@@ -52,6 +53,8 @@ export interface SandboxServiceDeps {
   outputLimitBytes?: number;
   /** Booted, unassigned sandboxes that `create` claims when one fits (core/pool.ts). */
   pool?: WarmPool;
+  /** Snapshot templates a create restores from where its backend can (core/snapshots.ts). */
+  snapshots?: Snapshots;
 }
 
 /** How long a sandbox going to sleep may take to flush its writes. */

@@ -1,6 +1,6 @@
 /**
- * The core: decides what happens to sandboxes. It owns the lifecycle state machine, reserves ids
- * and network slots in the store, drives the backend and talks to agents. No HTTP here.
+ * The core: decides what happens to sandboxes. It owns the lifecycle state machine, makes them
+ * (sandbox-create.ts), drives the backend and talks to agents. No HTTP here.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -8,8 +8,6 @@ import {
   type AgentOpName,
   type AgentReply,
   type AgentRequest,
-  type BackendName,
-  type CreateSandboxRequest,
   type CreateSessionRequest,
   type SessionInfo,
   type ExecEvent,
@@ -33,10 +31,7 @@ import {
   type NetworkPolicyInput,
   normalizePolicy,
 } from '@paddock/protocol';
-import type { Backend, SandboxSpec } from '../backends/backend.js';
-import { slotCount } from '../net/plan.js';
 import type { SandboxRecord } from '../store/sandboxes.js';
-import { waitForAgent } from './readiness.js';
 import {
   CODE_RUN_STREAM,
   PROCESS_LOG_STREAM,
@@ -47,106 +42,15 @@ import type { Readable } from 'node:stream';
 import { agentReadStream, agentWriteStream } from '../agent-link/raw.js';
 import { agentOpenPty, type AgentPty } from '../agent-link/pty.js';
 import { checkProcessRoom, checkSessionRoom } from './limits.js';
-import { newRecord } from './new-record.js';
-import { SandboxBase, type SandboxServiceDeps } from './sandbox-base.js';
-import type { ClaimRequest } from './pool.js';
+import type { SandboxServiceDeps } from './sandbox-base.js';
+import { SandboxCreate } from './sandbox-create.js';
 
 export type { SandboxServiceDeps };
 
 /** As many variables as one request's env may carry (protocol envSchema). */
 const MAX_SANDBOX_ENV = 256;
 
-export class SandboxService extends SandboxBase {
-  /** From the warm pool when a member fits (core/pool.ts), else booted now. */
-  async create(tenant: string, req: CreateSandboxRequest): Promise<SandboxInfo> {
-    const backend = this.backendNamed(req.backend ?? this.deps.defaultBackend);
-    const asked = this.newRecord(tenant, req, backend.name);
-    const started = Date.now();
-    const pooled = await this.deps.pool?.claim(asked);
-    const rec = pooled ?? (await this.createCold(backend, asked));
-    this.deps.log.info('sandbox created', {
-      tenant,
-      id: rec.id,
-      name: rec.name,
-      backend: backend.name,
-      source: pooled ? 'pool' : 'cold',
-      ms: Date.now() - started,
-    });
-    return this.info(rec);
-  }
-
-  /** Reserve the id and a slot, boot, wait for the agent; on failure undo everything. */
-  private async createCold(backend: Backend, asked: ClaimRequest): Promise<SandboxRecord> {
-    const rec = await this.reserve(asked);
-    const spec = this.specOf(rec);
-    const { tenant } = rec;
-    const { log } = this.deps;
-    try {
-      await this.deps.egress.apply(spec.network.sandboxIp, rec.network);
-      const running = await backend.create(spec);
-      await waitForAgent(
-        this.deps.connect(running.agent),
-        backend.readyTimeoutMs ?? this.deps.readyTimeoutMs,
-      );
-    } catch (err) {
-      log.error('sandbox create failed', { tenant, id: rec.id, error: String(err) });
-      await this.cleanupFailedCreate(rec, spec);
-      throw new PaddockError('BACKEND_ERROR', `Sandbox '${rec.id}' could not be started`);
-    }
-    this.transition(rec, 'running');
-    return this.deps.store.get(tenant, rec.id) ?? rec;
-  }
-
-  /** What the create asks for: limits checked against the tenant's maxima, its quota admission. */
-  private newRecord(tenant: string, req: CreateSandboxRequest, backend: BackendName) {
-    return newRecord({
-      tenant,
-      id: req.id ?? `sb-${randomBytes(5).toString('hex')}`,
-      req,
-      backend,
-      defaults: this.deps.defaults,
-      quota: this.deps.quota,
-      override: this.deps.quotas?.get(tenant),
-    });
-  }
-
-  /** The id and a network slot; an idle pool member gives up its slot when none is free. */
-  private async reserve({ base, admit }: ClaimRequest): Promise<SandboxRecord> {
-    for (let evicted = false; ; evicted = true) {
-      let rec: SandboxRecord | undefined;
-      try {
-        rec = this.deps.store.reserve(base, slotCount(this.deps.subnet), admit);
-      } catch (err) {
-        if (err instanceof PaddockError) throw err;
-        if (!evicted && (await this.deps.pool?.evictOne())) continue;
-        throw new PaddockError('CAPACITY_EXHAUSTED', 'Every sandbox network slot is in use');
-      }
-      if (!rec) {
-        throw new PaddockError('SANDBOX_ALREADY_EXISTS', `Sandbox '${base.id}' already exists`);
-      }
-      return rec;
-    }
-  }
-
-  private async cleanupFailedCreate(rec: SandboxRecord, spec: SandboxSpec): Promise<void> {
-    try {
-      await this.backendOf(rec).destroy(spec);
-      await this.deps.egress.remove(spec.network.sandboxIp);
-      this.deps.store.delete(rec.tenant, rec.id);
-    } catch (err) {
-      this.deps.store.setState(
-        rec.tenant,
-        rec.id,
-        'failed',
-        'start failed and clean-up did not finish',
-      );
-      this.deps.log.error('clean-up after failed create failed', {
-        id: rec.id,
-        error: String(err),
-      });
-    }
-  }
-
+export class SandboxService extends SandboxCreate {
   /** CPU, memory, tasks and disk of a sandbox, from its cgroup and disk file. */
   async stats(tenant: string, id: string): Promise<SandboxStats> {
     const rec = this.find(tenant, id);

@@ -27,6 +27,19 @@ export async function createDiskFile(
   await run('mkfs.ext4', mkfsArgs(file, ownerId, inodes));
 }
 
+/**
+ * A restored microVM's disk: a qcow2 file of `sizeMiB` whose reads fall through to the snapshot's
+ * disk (`backing`, as QEMU sees it in its jail, hence -u: not opened here) until written.
+ */
+export async function createOverlayDisk(file: string, backing: string, sizeMiB: number): Promise<void> {
+  await run('qemu-img', overlayDiskArgs(file, backing, sizeMiB));
+}
+
+/** qemu-img's argv for that overlay (pure; pinned by a test). */
+export function overlayDiskArgs(file: string, backing: string, sizeMiB: number): string[] {
+  return ['create', '-q', '-f', 'qcow2', '-u', '-b', backing, '-F', 'raw', file, `${sizeMiB}M`];
+}
+
 /** mkfs.ext4's argv for a sandbox disk (pure; pinned by a test). */
 export function mkfsArgs(file: string, ownerId: number, inodes: number | undefined): string[] {
   return [

@@ -18,13 +18,16 @@ export const JAIL = {
   initramfs: '/img/initramfs',
   baseDisk: '/img/base',
   paddockDisk: '/img/paddock',
+  /** A snapshot's data disk, the read-only backing file of a restored VM's own. */
+  templateDisk: '/img/template',
 } as const;
 
 // A fixed script; everything variable arrives as positional arguments ($1...), never as code.
 const JAIL_SCRIPT = `set -eu
 umask 022
 root=$1 vmdir=$2 uid=$3 groups=$4 devices=$5 kernel=$6 initramfs=$7 base=$8 paddock=$9
-shift 9
+template=\${10}
+shift 10
 mount -t tmpfs -o mode=0755,size=1m,nosuid tmpfs "$root"
 cd "$root"
 mkdir usr etc dev dev/net vm img
@@ -38,6 +41,7 @@ mount -o bind,ro "$kernel" img/kernel
 mount -o bind,ro "$initramfs" img/initramfs
 mount -o bind,ro "$base" img/base
 mount -o bind,ro "$paddock" img/paddock
+if [ -n "$template" ]; then touch img/template && mount -o bind,ro "$template" img/template; fi
 exec chroot "$root" /usr/bin/setpriv --reuid="$uid" --regid="$uid" $groups \\
   --inh-caps=-all --bounding-set=-all --no-new-privs -- /usr/bin/qemu-system-x86_64 "$@"
 `;
@@ -52,6 +56,8 @@ export interface JailedQemu {
   initramfs: string;
   baseDisk: string;
   paddockDisk: string;
+  /** A snapshot's data disk, bound read-only at JAIL.templateDisk; undefined for none. */
+  templateDisk: string | undefined;
   uid: number;
   /** Supplementary group for /dev/kvm, or undefined for none. */
   kvmGid: number | undefined;
@@ -70,7 +76,7 @@ export function startJailedQemu(q: JailedQemu): number {
   }
   const groups = q.kvmGid === undefined ? '--clear-groups' : `--groups=${q.kvmGid}`;
   const positional = [q.jailRoot, q.vmDir, String(q.uid), groups, q.devices.join(' ')];
-  positional.push(q.kernel, q.initramfs, q.baseDisk, q.paddockDisk);
+  positional.push(q.kernel, q.initramfs, q.baseDisk, q.paddockDisk, q.templateDisk ?? '');
   const argv = [`--net=${q.netnsPath}`, '--', 'unshare', '--mount', '--propagation', 'private'];
   argv.push('--', '/bin/sh', '-c', JAIL_SCRIPT, 'paddock-qemu-jail', ...positional, ...q.args);
   const log = openSync(q.logFile, 'a', 0o600);

@@ -10,7 +10,12 @@ export class QmpError extends Error {
 
 const MAX_REPLY = 1024 * 1024;
 
-export function qmpCommand(socket: string, command: string, timeoutMs = 2000): Promise<unknown> {
+export function qmpCommand(
+  socket: string,
+  command: string,
+  timeoutMs = 2000,
+  args?: Record<string, unknown>,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const conn = createConnection(socket);
     let buffer = '';
@@ -22,7 +27,8 @@ export function qmpCommand(socket: string, command: string, timeoutMs = 2000): P
       else resolve(value);
     };
     const timer = setTimeout(() => finish(new QmpError(`QMP ${command}: no answer`)), timeoutMs);
-    const send = (execute: string) => conn.write(`${JSON.stringify({ execute })}\n`);
+    const send = (execute: string, a?: Record<string, unknown>) =>
+      conn.write(`${JSON.stringify(a ? { execute, arguments: a } : { execute })}\n`);
     const onMessage = (msg: Record<string, unknown>) => {
       if ('event' in msg) return;
       if ('error' in msg) return finish(new QmpError(`QMP ${command}: ${JSON.stringify(msg)}`));
@@ -31,7 +37,7 @@ export function qmpCommand(socket: string, command: string, timeoutMs = 2000): P
         send('qmp_capabilities');
       } else if (stage === 'capabilities' && 'return' in msg) {
         stage = 'command';
-        send(command);
+        send(command, args);
       } else if (stage === 'command' && 'return' in msg) finish(undefined, msg['return']);
     };
     conn.on('data', (d: Buffer) => {

@@ -4,7 +4,7 @@
  * parameters come from the kernel command line (`paddock.*`, reserved, see kernel-cmdline.ts);
  * the agent token comes over fw_cfg, so it is on no command line on the host.
  */
-import { AGENT_ENV, AGENT_PORT } from '@paddock/protocol';
+import { AGENT_ENV, AGENT_PORT, VM_CONTROL_ENV, VM_CONTROL_PORT } from '@paddock/protocol';
 
 export const TOKEN_FW_CFG_NAME = 'opt/paddock/token';
 
@@ -45,10 +45,16 @@ echo $$ > /sys/fs/cgroup/sandbox/cgroup.procs
 # Every process's open-file limit, as RLIMIT_NOFILE in the OCI sandboxes.
 ulimit -n "$nofile"
 token=$(cat /sys/firmware/qemu_fw_cfg/by_name/${TOKEN_FW_CFG_NAME}/raw)
+# The control port, by its name (only a restore from a snapshot speaks on it).
+control=
+for port in /sys/class/virtio-ports/*; do
+  if [ "$(cat "$port/name" 2>/dev/null)" = ${VM_CONTROL_PORT} ]; then control="/dev/\${port##*/}"; fi
+done
 cd /
 echo "paddock stage 2: starting the agent"
 exec /usr/bin/env -i PATH=${GUEST_PATH} HOME=/root LANG=C.UTF-8 \\
   ${AGENT_ENV.token}="$token" ${AGENT_ENV.listen}=0.0.0.0:${AGENT_PORT} \\
+  ${VM_CONTROL_ENV}="$control" \\
   /usr/bin/tini -g -- /usr/bin/node /opt/paddock/agent.mjs
 `;
 }

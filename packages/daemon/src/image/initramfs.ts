@@ -1,6 +1,6 @@
 /**
  * The microVM's initramfs: busybox, the few kernel modules Debian's cloud kernel builds as modules
- * (virtio PCI, block and net, overlayfs, fw_cfg), and a stage-1 /init that stacks the sandbox's
+ * (virtio PCI, block, net, console and balloon, overlayfs, fw_cfg), and a stage-1 /init that stacks the sandbox's
  * root (read-only base + the sandbox's data disk as an overlay) and switches to it.
  */
 import { readFile } from 'node:fs/promises';
@@ -9,7 +9,17 @@ import { decompressModule } from '../host/decompress.js';
 import { cpioArchive, type CpioEntry } from './cpio.js';
 
 /** The modules the boot path needs; their dependencies come from modules.dep. */
-export const GUEST_MODULES = ['virtio_pci', 'virtio_blk', 'virtio_net', 'overlay', 'qemu_fw_cfg'];
+export const GUEST_MODULES = [
+  'virtio_pci',
+  'virtio_blk',
+  'virtio_net',
+  'overlay',
+  'qemu_fw_cfg',
+  // The control port of a restore from a snapshot (protocol/vm-control.ts).
+  'virtio_console',
+  // Free page reporting: pages the guest frees go back to the host (density).
+  'virtio_balloon',
+];
 
 /** Disks are found by their virtio serial, not their order: the host's argv names them. */
 export const DISK_SERIALS = { base: 'base', paddock: 'paddock', data: 'data' } as const;

@@ -18,7 +18,7 @@ import {
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ext4FromDir } from '../host/ext4.js';
-import { buildInitramfs, stage1Script } from './initramfs.js';
+import { GUEST_MODULES, buildInitramfs, stage1Script } from './initramfs.js';
 import { stage2Script } from './guest-init.js';
 
 /** Bump when the boot files' build changes in a way their inputs do not show. */
@@ -88,6 +88,7 @@ async function ensureBootFiles(req: VmImageRequest, vmDir: string, release: stri
     await readFile(join(modulesDir, 'modules.dep')),
     await readFile(BUSYBOX),
     stage1Script(),
+    GUEST_MODULES.join(','),
     String(VM_BUILDER_VERSION),
   );
   const kernel = join(vmDir, `vmlinuz-${hash}`);

@@ -7,15 +7,15 @@
  * watched (watchdog.ts). With real KVM it runs at full speed; without (PVM here) it runs under
  * TCG emulation, slowly, for tests.
  */
-import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { AGENT_PORT } from '@paddock/protocol';
-import { cgroupExists, removeCgroup } from '../../host/cgroups.js';
-import { createDiskFile } from '../../host/mounts.js';
+import { createDiskFile, createOverlayDisk } from '../../host/mounts.js';
 import { createNetwork, destroyNetwork, netnsPath } from '../../host/netns.js';
 import { virtFacts } from '../../host/probe.js';
-import { isQemuOf, JAIL, killProcess, kvmGroupId, startJailedQemu } from '../../host/qemu.js';
+import { isQemuOf, JAIL, kvmGroupId, startJailedQemu } from '../../host/qemu.js';
 import { qmpCommand, queryStatus } from '../../host/qmp.js';
 import { bridgeTap, VM_TAP } from '../../host/tap.js';
+import { VmControl } from '../../host/vm-control.js';
 import { createVmCgroup, joinCgroup } from '../../host/vm-cgroup.js';
 import { TOKEN_FW_CFG_NAME } from '../../image/guest-init.js';
 import type { VmImage } from '../../image/vm-image.js';
@@ -29,6 +29,15 @@ import { kernelCmdline } from './kernel-cmdline.js';
 import { qemuArgv, type Accel } from './qemu-argv.js';
 import { vmMac, vmPaths, vmUid, type VmPaths } from './paths.js';
 import { Watchdog } from './watchdog.js';
+import { processExists, readPid, removeCgroupPatiently, stopQemu } from './qemu-process.js';
+import {
+  SNAPSHOT_FILES,
+  readTemplateMeta,
+  restoreIdentity,
+  snapshotKey,
+  templateOf,
+} from './snapshot.js';
+import { loadVmState, saveVmState } from '../../host/vm-migrate.js';
 import { join } from 'node:path';
 
 export interface MicrovmOptions {
@@ -41,6 +50,15 @@ export interface MicrovmOptions {
 const QEMU_OVERHEAD_MIB = 256;
 const QEMU_TASKS = 256;
 const QMP_READY_MS = 15_000;
+/** Saving or loading a snapshot's stream (hundreds of MiB; slower under TCG). */
+const MIGRATION_MS = 120_000;
+
+interface Boot {
+  /** Wait for a snapshot's stream instead of booting. */
+  incoming?: boolean;
+  /** The NIC address the guest already uses (a restore keeps the template's). */
+  mac?: string;
+}
 
 export function defaultAccel(): Accel {
   const f = virtFacts();
@@ -62,6 +80,8 @@ export class MicrovmBackend implements Backend {
   readonly readyTimeoutMs: number;
   private readonly watchdogs = new Map<string, Watchdog>();
   private readonly consoles = new Map<string, ConsoleReader>();
+  /** Control ports held open for templates, until their snapshot. */
+  private readonly controls = new Map<string, VmControl>();
 
   constructor(
     private readonly sandboxesDir: string,
@@ -81,14 +101,7 @@ export class MicrovmBackend implements Backend {
     try {
       const uid = vmUid(spec.network);
       await this.prepareDir(spec, uid);
-      await createNetwork(spec.network);
-      await bridgeTap(spec.network, uid);
-      const memoryBytes = (spec.limits.memoryMiB + QEMU_OVERHEAD_MIB) * 1024 * 1024;
-      await createVmCgroup(cgroupsPathOf(spec.name), {
-        cpuMillis: spec.limits.cpuMillis,
-        memoryBytes,
-        tasks: QEMU_TASKS,
-      });
+      await this.prepareHost(spec, uid);
       await this.startQemu(spec, uid);
       cleanup.release();
     } catch (err) {
@@ -98,22 +111,47 @@ export class MicrovmBackend implements Backend {
     return { agent: { host: spec.network.sandboxIp, port: AGENT_PORT, token: spec.agentToken } };
   }
 
-  private async prepareDir(spec: SandboxSpec, uid: number): Promise<void> {
+  /** The network namespace with the tap bridged in, and QEMU's cgroup. */
+  private async prepareHost(spec: SandboxSpec, uid: number): Promise<void> {
+    await createNetwork(spec.network);
+    await bridgeTap(spec.network, uid);
+    const memoryBytes = (spec.limits.memoryMiB + QEMU_OVERHEAD_MIB) * 1024 * 1024;
+    await createVmCgroup(cgroupsPathOf(spec.name), {
+      cpuMillis: spec.limits.cpuMillis,
+      memoryBytes,
+      tasks: QEMU_TASKS,
+    });
+  }
+
+  /** The sandbox's directories, token file and data disk (new, or over a snapshot's). */
+  private async prepareDir(spec: SandboxSpec, uid: number, snapshot?: string): Promise<void> {
     const p = this.paths(spec);
     await mkdir(this.sandboxesDir, { recursive: true });
     await mkdir(p.dir, { mode: 0o700 });
     await mkdir(p.jailRoot, { mode: 0o700 });
     await mkdir(p.vmDir, { mode: 0o700 });
     await chown(p.vmDir, uid, uid);
-    await createDiskFile(p.dataDisk, spec.limits.diskMiB, 0, spec.limits.inodes);
-    await chown(p.dataDisk, uid, uid);
+    if (snapshot === undefined) {
+      await createDiskFile(p.dataDisk, spec.limits.diskMiB, 0, spec.limits.inodes);
+    } else {
+      // Root's, outside QEMU's directory: which snapshot this disk reads through to.
+      await writeFile(p.templateRef, snapshot, { mode: 0o600 });
+      await createOverlayDisk(p.overlayDisk, JAIL.templateDisk, spec.limits.diskMiB);
+    }
+    const disk = snapshot === undefined ? p.dataDisk : p.overlayDisk;
+    await chown(disk, uid, uid);
     await writeFile(p.tokenFile, spec.agentToken, { mode: 0o400 });
     await chown(p.tokenFile, uid, uid);
   }
 
-  private async startQemu(spec: SandboxSpec, uid: number): Promise<void> {
+  /**
+   * QEMU in its jail, up to QMP answering. Booting, it waits for `running`; restoring
+   * (`boot.incoming`), for `inmigrate`, and the caller feeds it the snapshot.
+   */
+  private async startQemu(spec: SandboxSpec, uid: number, boot: Boot = {}): Promise<number> {
     const p = this.paths(spec);
     const kvm = this.accel === 'kvm';
+    const snapshot = await templateOf(p.templateRef);
     const pid = startJailedQemu({
       netnsPath: netnsPath(spec.network),
       jailRoot: p.jailRoot,
@@ -122,21 +160,27 @@ export class MicrovmBackend implements Backend {
       initramfs: this.image.initramfs,
       baseDisk: this.image.baseDisk,
       paddockDisk: this.image.paddockDisk,
+      templateDisk: snapshot === undefined ? undefined : join(snapshot, 'data.img'),
       uid,
       kvmGid: kvm ? await kvmGroupId() : undefined,
       devices: ['null', 'zero', 'random', 'urandom', 'net/tun', ...(kvm ? ['kvm'] : [])],
-      args: qemuArgv(this.qemuSpec(spec)),
+      args: qemuArgv(this.qemuSpec(spec, snapshot !== undefined, boot)),
       logFile: p.qemuLog,
     });
     await writeFile(p.pidFile, `${pid}\n`, { mode: 0o600 });
     await joinCgroup(cgroupsPathOf(spec.name), pid);
-    await this.waitForQmp(spec, pid);
+    await this.waitForQmp(spec, pid, boot.incoming ? 'inmigrate' : 'running');
     // QEMU read the token into fw_cfg at start-up; the file is no longer needed.
     await rm(p.tokenFile, { force: true });
-    await this.attach(spec, pid);
+    if (spec.template) {
+      // Before the guest's agent first reads the port: with nobody there its read would end.
+      this.controls.set(spec.name, await VmControl.connect(p.controlSocket, 5000));
+    }
+    if (!boot.incoming) await this.attach(spec, pid);
+    return pid;
   }
 
-  private qemuSpec(spec: SandboxSpec) {
+  private qemuSpec(spec: SandboxSpec, overlay: boolean, boot: Boot) {
     const vm = JAIL.vmDir;
     return {
       name: spec.name,
@@ -155,24 +199,28 @@ export class MicrovmBackend implements Backend {
       }),
       baseDisk: JAIL.baseDisk,
       paddockDisk: JAIL.paddockDisk,
-      dataDisk: `${vm}/data.img`,
+      dataDisk: overlay ? `${vm}/data.qcow2` : `${vm}/data.img`,
+      dataFormat: overlay ? ('qcow2' as const) : ('raw' as const),
       tap: VM_TAP,
-      mac: vmMac(spec.network),
+      // A restored guest keeps the template's NIC address (its driver read it at boot).
+      mac: boot.mac ?? vmMac(spec.network),
       consoleSocket: `${vm}/console.sock`,
       qmpSocket: `${vm}/qmp.sock`,
+      controlSocket: `${vm}/control.sock`,
+      incoming: boot.incoming === true,
       fwCfgName: TOKEN_FW_CFG_NAME,
       fwCfgFile: `${vm}/token`,
     };
   }
 
-  private async waitForQmp(spec: SandboxSpec, pid: number): Promise<void> {
+  private async waitForQmp(spec: SandboxSpec, pid: number, want: string): Promise<void> {
     const p = this.paths(spec);
     const deadline = Date.now() + QMP_READY_MS;
     let last = 'no answer';
     while (Date.now() < deadline) {
       try {
         const status = await queryStatus(p.qmpSocket, 1000);
-        if (status === 'running') return;
+        if (status === want) return;
         last = `status ${status}`;
       } catch (err) {
         last = err instanceof Error ? err.message : String(err);
@@ -202,6 +250,8 @@ export class MicrovmBackend implements Backend {
   }
 
   private detach(name: string): void {
+    this.controls.get(name)?.close();
+    this.controls.delete(name);
     this.watchdogs.get(name)?.stop();
     this.watchdogs.delete(name);
     this.consoles.get(name)?.close();
@@ -216,6 +266,66 @@ export class MicrovmBackend implements Backend {
     await destroyNetwork(spec.network);
     await removeCgroupPatiently(cgroupsPathOf(spec.name));
     await rm(p.dir, { recursive: true, force: true });
+  }
+
+  snapshotKey(): string {
+    return snapshotKey(this.image, this.accel);
+  }
+
+  /**
+   * Pause the template, stream its devices and memory into `dir`, end QEMU, and move its data
+   * disk there (read-only from now on: restored disks read through to it).
+   */
+  async snapshot(spec: SandboxSpec, dir: string): Promise<void> {
+    const p = this.paths(spec);
+    if (!this.controls.has(spec.name)) throw new Error(`${spec.name} was not booted as a template`);
+    await qmpCommand(p.qmpSocket, 'stop');
+    const sock = { host: join(p.vmDir, 'migrate.sock'), guest: `${JAIL.vmDir}/migrate.sock` };
+    const uid = vmUid(spec.network);
+    await saveVmState(p.qmpSocket, sock, join(dir, SNAPSHOT_FILES.state), uid, MIGRATION_MS);
+    await this.stop(spec);
+    const disk = join(dir, SNAPSHOT_FILES.disk);
+    await rename(p.dataDisk, disk);
+    await chown(disk, 0, 0);
+    // Read by every restored VM's QEMU (each its own uid) through a read-only bind.
+    await chmod(disk, 0o444);
+    const meta = { token: spec.agentToken, mac: vmMac(spec.network), diskMiB: spec.limits.diskMiB };
+    await writeFile(join(dir, SNAPSHOT_FILES.meta), JSON.stringify(meta), { mode: 0o600 });
+  }
+
+  /**
+   * A new VM from the snapshot in `dir`: its disk a qcow2 file over the snapshot's, its memory
+   * loaded from the stream (its own, not shared), then resumed and told its address, clock and a
+   * seed over the control port before the agent is reachable at all.
+   */
+  async restore(spec: SandboxSpec, dir: string): Promise<RunningSandbox> {
+    const meta = await readTemplateMeta(dir);
+    if (meta.diskMiB !== spec.limits.diskMiB) throw new Error('the snapshot has another disk size');
+    const p = this.paths(spec);
+    const cleanup = new Cleanup();
+    cleanup.defer(() => this.destroy(spec));
+    try {
+      const uid = vmUid(spec.network);
+      await this.prepareDir(spec, uid, dir);
+      await this.prepareHost(spec, uid);
+      const pid = await this.startQemu(spec, uid, { incoming: true, mac: meta.mac });
+      // Connected before the state loads: the guest's port then stays open, as it was saved.
+      const control = await VmControl.connect(p.controlSocket, 5000);
+      try {
+        const sock = { host: join(p.vmDir, 'migrate.sock'), guest: `${JAIL.vmDir}/migrate.sock` };
+        await loadVmState(p.qmpSocket, sock, join(dir, SNAPSHOT_FILES.state), MIGRATION_MS);
+        await qmpCommand(p.qmpSocket, 'cont');
+        await control.restore(restoreIdentity(spec.network, spec.id), this.readyTimeoutMs);
+      } finally {
+        control.close();
+      }
+      await this.attach(spec, pid);
+      cleanup.release();
+    } catch (err) {
+      await cleanup.run();
+      throw err;
+    }
+    return { agent: { host: spec.network.sandboxIp, port: AGENT_PORT, token: meta.token } };
   }
 
   /** Sleep: QEMU (and the guest's memory) goes; the data disk, network and cgroup stay. */
@@ -256,8 +366,14 @@ export class MicrovmBackend implements Backend {
   }
 
   /** QEMU's cgroup (guest RAM as the host sees it, all vCPU time) and the data disk. */
-  usage(spec: SandboxSpec): Promise<SandboxUsage> {
-    return sandboxUsage(cgroupsPathOf(spec.name), this.paths(spec).dataDisk);
+  async usage(spec: SandboxSpec): Promise<SandboxUsage> {
+    const p = this.paths(spec);
+    if ((await templateOf(p.templateRef)) === undefined) {
+      return sandboxUsage(cgroupsPathOf(spec.name), p.dataDisk);
+    }
+    // A restored disk: what its own qcow2 file holds, out of its quota.
+    const u = await sandboxUsage(cgroupsPathOf(spec.name), p.overlayDisk);
+    return { ...u, diskLimitBytes: spec.limits.diskMiB * 1024 * 1024 };
   }
 
   async inspect(spec: SandboxSpec): Promise<Liveness> {
@@ -280,37 +396,4 @@ export class MicrovmBackend implements Backend {
     const p = this.paths(spec);
     return readConsoleLog(p.consoleLog, p.consoleLogOld);
   }
-}
-
-async function readPid(file: string): Promise<number | undefined> {
-  const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-  return Number.isInteger(pid) && pid > 1 ? pid : undefined;
-}
-
-async function processExists(pid: number): Promise<boolean> {
-  return readFile(`/proc/${pid}/stat`, 'utf8').then(
-    (s) => !/\) Z /.test(s),
-    () => false,
-  );
-}
-
-/** QMP quit, then SIGKILL by PID; waits until the process is gone. */
-async function stopQemu(pid: number, name: string, qmpSocket: string): Promise<void> {
-  // Before QEMU has exec'ed (a failed create), the PID is still the jail's set-up chain.
-  if (await isQemuOf(pid, name)) await qmpCommand(qmpSocket, 'quit', 1000).catch(() => undefined);
-  for (let i = 0; i < 100 && (await processExists(pid)); i++) {
-    if (i === 10) killProcess(pid);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  if (await processExists(pid)) throw new Error(`QEMU ${pid} of ${name} would not exit`);
-}
-
-/** A just-killed process may take a moment to leave its cgroup. */
-async function removeCgroupPatiently(path: string): Promise<void> {
-  for (let i = 0; i < 40; i++) {
-    const err = await removeCgroup(path).catch((e: unknown) => e);
-    if (err === undefined && !(await cgroupExists(path))) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  await removeCgroup(path);
 }

@@ -10,6 +10,9 @@ export function vmPaths(sandboxesDir: string, name: string) {
     /** Owned by the VM's uid, 0700; QEMU sees it as /vm. */
     vmDir,
     dataDisk: join(vmDir, 'data.img'),
+    /** A restored VM's disk, over its snapshot's (qcow2). */
+    overlayDisk: join(vmDir, 'data.qcow2'),
+    controlSocket: join(vmDir, 'control.sock'),
     tokenFile: join(vmDir, 'token'),
     qmpSocket: join(vmDir, 'qmp.sock'),
     consoleSocket: join(vmDir, 'console.sock'),
@@ -19,6 +22,8 @@ export function vmPaths(sandboxesDir: string, name: string) {
     consoleLog: join(dir, 'console.log'),
     consoleLogOld: join(dir, 'console.log.1'),
     qemuLog: join(dir, 'qemu.log'),
+    /** Root's: the snapshot directory a restored VM's disk reads through to. */
+    templateRef: join(dir, 'template'),
     pidFile: join(dir, 'qemu.pid'),
     deathFile: join(dir, 'dead'),
   };

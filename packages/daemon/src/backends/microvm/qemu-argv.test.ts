@@ -12,10 +12,13 @@ const spec: QemuSpec = {
   baseDisk: '/img/base',
   paddockDisk: '/img/paddock',
   dataDisk: '/vm/data.img',
+  dataFormat: 'raw',
   tap: 'tap0',
   mac: '02:50:0a:dc:00:06',
   consoleSocket: '/vm/console.sock',
   qmpSocket: '/vm/qmp.sock',
+  controlSocket: '/vm/control.sock',
+  incoming: false,
   fwCfgName: 'opt/paddock/token',
   fwCfgFile: '/vm/token',
 };
@@ -51,6 +54,14 @@ const tail = [
   'socket,id=qmp,path=/vm/qmp.sock,server=on,wait=off',
   '-mon',
   'chardev=qmp,mode=control',
+  '-device',
+  'virtio-serial-pci,id=ser0',
+  '-chardev',
+  'socket,id=ctl,path=/vm/control.sock,server=on,wait=off',
+  '-device',
+  'virtserialport,bus=ser0.0,chardev=ctl,name=paddock.ctl',
+  '-device',
+  'virtio-balloon-pci,id=balloon0,free-page-reporting=on',
   '-fw_cfg',
   'name=opt/paddock/token,file=/vm/token',
   '-sandbox',
@@ -77,7 +88,18 @@ describe('qemuArgv', () => {
     ]);
   });
 
+  it('restores over a copy-on-write disk, waiting for the migration stream', () => {
+    const argv = qemuArgv({ ...spec, dataDisk: '/vm/data.qcow2', dataFormat: 'qcow2', incoming: true });
+    expect(argv).toContain('if=none,id=data,file=/vm/data.qcow2,format=qcow2,discard=unmap');
+    expect(argv.slice(-2)).toEqual(['-incoming', 'defer']);
+    // Everything but the disk file and the incoming flag is the template's, device for device.
+    const booted = qemuArgv(spec);
+    const strip = (a: string[]) => a.filter((x) => !x.includes('id=data,') && x !== '-incoming' && x !== 'defer');
+    expect(strip(argv)).toEqual(strip(booted));
+  });
+
   it('refuses values that would inject QEMU options', () => {
+    expect(() => qemuArgv({ ...spec, controlSocket: '/vm/c.sock,server=off' })).toThrow(/not allowed/);
     expect(() => qemuArgv({ ...spec, dataDisk: '/vm/d.img,readonly=off' })).toThrow(/not allowed/);
     expect(() => qemuArgv({ ...spec, tap: 'tap0,script=/bin/sh' })).toThrow(/not allowed/);
     expect(() => qemuArgv({ ...spec, memoryMiB: 0 })).toThrow(/memoryMiB/);

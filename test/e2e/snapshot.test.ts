@@ -1,0 +1,155 @@
+/**
+ * Restoring microVMs from a snapshot, against a real daemon and real QEMU (TCG here, KVM where it
+ * runs guests): the daemon boots a template of the default size class once, saves it with its
+ * memory, and later creates are restored from it. Each restored sandbox has its own address,
+ * host name, clock, random output and agent token (the template's is refused), carries no file
+ * or process of another, sleeps and wakes on its own copy-on-write disk, and leaves nothing
+ * behind but the snapshot.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Paddock, getSandbox, type Sandbox } from '@paddock/sdk';
+import { hostTraces, removeDataDir, startDaemon, type TestDaemon } from './harness.js';
+
+const SUBNET = '10.236.0.0/16';
+const AGENT_PORT = 49983;
+
+function snapshotDir(daemon: TestDaemon): string | undefined {
+  const dir = join(daemon.dataDir, 'snapshots');
+  const done = existsSync(dir) ? readdirSync(dir).filter((n) => !n.endsWith('.tmp')) : [];
+  return done[0] === undefined ? undefined : join(dir, done[0]);
+}
+
+async function snapshotReady(daemon: TestDaemon): Promise<string> {
+  for (let i = 0; i < 1800; i++) {
+    const dir = snapshotDir(daemon);
+    if (dir && existsSync(join(dir, 'meta.json'))) return dir;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no snapshot was made: ${daemon.log.join('').slice(-2000)}`);
+}
+
+function tokenOf(daemon: TestDaemon, id: string): string {
+  const db = new Database(join(daemon.dataDir, 'paddock.db'), { readonly: true });
+  try {
+    const row = db.prepare('SELECT agent_token FROM sandboxes WHERE id = ?').get(id) as
+      | { agent_token: string }
+      | undefined;
+    return row?.agent_token ?? '';
+  } finally {
+    db.close();
+  }
+}
+
+function sourceOf(daemon: TestDaemon, id: string): string | undefined {
+  const line = daemon.log
+    .join('')
+    .split('\n')
+    .find((l) => l.includes('"msg":"sandbox created"') && l.includes(`"id":"${id}"`));
+  return line ? (JSON.parse(line) as { source?: string }).source : undefined;
+}
+
+async function agentStatus(ip: string, token: string): Promise<number> {
+  const res = await fetch(`http://${ip}:${AGENT_PORT}/health`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+const ipOf = async (sb: Sandbox) =>
+  (await sb.exec("ip -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1")).stdout.trim();
+
+describe('microvm: restore from a snapshot', () => {
+  let daemon: TestDaemon;
+  let client: Paddock;
+  let a: Sandbox;
+  let b: Sandbox;
+  let template: { token: string };
+
+  beforeAll(async () => {
+    daemon = await startDaemon({
+      backend: 'microvm',
+      subnet: SUBNET,
+      env: { PADDOCK_SNAPSHOTS: 'on' },
+    });
+    client = new Paddock({ url: daemon.url, apiKey: daemon.apiKey, timeoutMs: 300_000 });
+    const dir = await snapshotReady(daemon);
+    template = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { token: string };
+    await client.createSandbox({ id: 'snap-a' });
+    await client.createSandbox({ id: 'snap-b' });
+    a = getSandbox(client, 'snap-a');
+    b = getSandbox(client, 'snap-b');
+  });
+
+  afterAll(async () => {
+    for (const sb of [a, b]) await sb?.destroy().catch(() => undefined);
+    await daemon?.stop();
+    if (!daemon) return;
+    expect(hostTraces(daemon.dataDir)).toEqual({
+      mounts: [],
+      netns: [],
+      links: [],
+      cgroups: [],
+      sandboxDirs: [],
+    });
+    removeDataDir(daemon.dataDir);
+  });
+
+  it('restores both creates from the snapshot', () => {
+    expect(sourceOf(daemon, 'snap-a')).toBe('snapshot');
+    expect(sourceOf(daemon, 'snap-b')).toBe('snapshot');
+  });
+
+  it('gives each its own address, host name and clock', async () => {
+    const [ipA, ipB] = [await ipOf(a), await ipOf(b)];
+    expect(ipA).toMatch(/^10\.\d+\.\d+\.\d+$/);
+    expect(ipA).not.toBe(ipB);
+    expect((await a.exec('hostname')).stdout.trim()).toBe('snap-a');
+    expect((await b.exec('getent hosts snap-b')).stdout).toContain('snap-b');
+    const gw = (await a.exec('ip route show default')).stdout;
+    expect((await a.exec('cat /etc/resolv.conf')).stdout).toContain(gw.split(' ')[2] ?? 'none');
+    const guest = Number((await a.exec('date +%s')).stdout.trim());
+    expect(Math.abs(guest - Date.now() / 1000)).toBeLessThan(30);
+  });
+
+  it('reseeds randomness: two restored guests read different bytes', async () => {
+    const read = 'head -c 32 /dev/urandom | od -An -tx1 | tr -d " \\n"';
+    const [ra, rb] = [(await a.exec(read)).stdout, (await b.exec(read)).stdout];
+    expect(ra).toMatch(/^[0-9a-f]{64}$/);
+    expect(ra).not.toBe(rb);
+    const uuid = 'cat /proc/sys/kernel/random/uuid';
+    expect((await a.exec(uuid)).stdout).not.toBe((await b.exec(uuid)).stdout);
+  });
+
+  it('gives each its own agent token; the template token is refused', async () => {
+    const [ta, tb] = [tokenOf(daemon, 'snap-a'), tokenOf(daemon, 'snap-b')];
+    expect(ta).not.toBe('');
+    expect(new Set([ta, tb, template.token]).size).toBe(3);
+    const ip = await ipOf(a);
+    expect(await agentStatus(ip, ta)).toBe(200);
+    expect(await agentStatus(ip, template.token)).toBe(401);
+    expect(await agentStatus(ip, tb)).toBe(401);
+  });
+
+  it('carries no files or processes of the template or of each other', async () => {
+    expect((await a.exec('ls -A /workspace')).stdout).toBe('');
+    await a.writeFile('/workspace/only-a.txt', 'a');
+    expect((await b.exec('ls -A /workspace')).stdout).toBe('');
+    // Every process but the kernel's threads (kthreadd, 2, and its children).
+    const ps = await b.exec('ps -o comm= -p 2 --ppid 2 -N');
+    const procs = ps.stdout.split('\n').filter(Boolean);
+    expect(procs).toEqual(expect.arrayContaining(['tini', 'node']));
+    for (const p of procs) expect(['tini', 'node', 'bash', 'ps']).toContain(p);
+  });
+
+  it('sleeps and wakes on its own copy-on-write disk', async () => {
+    await a.writeFile('/workspace/kept.txt', 'still here');
+    expect((await a.sleep()).state).toBe('sleeping');
+    expect((await a.exec('cat /workspace/kept.txt')).stdout).toBe('still here');
+    expect((await a.exec('hostname')).stdout.trim()).toBe('snap-a');
+    expect((await b.exec('ls -A /workspace')).stdout).toBe('');
+  });
+});
