@@ -1,7 +1,7 @@
 // Helpers of scripts/bench.mjs: the daemon under test (with its log read for pool and create
 // events), percentiles and table rows, bounded concurrency, and host-side readings (RSS, memory).
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { Paddock } from '../packages/sdk/dist/index.js';
@@ -136,4 +136,15 @@ export async function startDaemon(dataDir, subnet, pool, extraArgs = [], extraEn
   };
   const client = new Paddock({ url, apiKey, timeoutMs: 600_000 });
   return { child, client, created, poolReady, snapshotReady, stop, problems };
+}
+
+/** Report the daemon's warnings, destroy what it still has, stop it, remove its data dir. */
+export async function shutdown(daemon, dataDir) {
+  for (const line of daemon.problems) console.warn(`daemon: ${line}`);
+  // Sandboxes outlive their daemon: a failed run must not leave any (nor cut their data dir).
+  for (const s of await daemon.client.listSandboxes().catch(() => [])) {
+    await daemon.client.deleteSandbox(s.id).catch(() => undefined);
+  }
+  await daemon.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 }

@@ -1,9 +1,9 @@
 // Create -> first exec of microVMs restored from a snapshot (core/snapshots.ts), on a daemon of
 // its own with snapshots on: it waits for the template of the default size class, then times N
 // creates, each of which must say it came from the snapshot.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { getSandbox } from '../packages/sdk/dist/index.js';
-import { ms, now, row, startDaemon } from './bench-lib.mjs';
+import { ms, now, row, shutdown, startDaemon } from './bench-lib.mjs';
 
 export async function snapshotRows(n, subnet, base) {
   const dataDir = mkdtempSync('/tmp/paddock-bench-snap-');
@@ -26,11 +26,6 @@ export async function snapshotRows(n, subnet, base) {
     }
     return [row('microvm: create -> first exec, from snapshot', times, base)];
   } finally {
-    for (const line of daemon.problems) console.warn(`daemon: ${line}`);
-    for (const s of await daemon.client.listSandboxes().catch(() => [])) {
-      await daemon.client.deleteSandbox(s.id).catch(() => undefined);
-    }
-    await daemon.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await shutdown(daemon, dataDir);
   }
 }

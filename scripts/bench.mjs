@@ -16,7 +16,7 @@ import { prepareImage } from '../packages/daemon/dist/app.js';
 import { defaultAccel } from '../packages/daemon/dist/backends/microvm/index.js';
 import { probeMicrovm } from '../packages/daemon/dist/backends/microvm/probe.js';
 import { loadConfig } from '../packages/daemon/dist/config.js';
-import { IMAGE_DIR, ROOT, figure, ms, now, row, startDaemon } from './bench-lib.mjs';
+import { IMAGE_DIR, ROOT, figure, ms, now, row, shutdown, startDaemon } from './bench-lib.mjs';
 import { density, fileIo } from './bench-density.mjs';
 import { snapshotRows } from './bench-snapshot.mjs';
 
@@ -221,13 +221,7 @@ async function main() {
     if (IDLE > 0 && backends.includes('jail')) rows.push(...(await density(daemon, IDLE)));
     rows.push(...(await proxyRows()));
   } finally {
-    for (const line of daemon.problems) console.warn(`daemon: ${line}`);
-    // Sandboxes outlive their daemon: a failed run must not leave any (nor cut their data dir).
-    for (const s of await daemon.client.listSandboxes().catch(() => [])) {
-      await daemon.client.deleteSandbox(s.id).catch(() => undefined);
-    }
-    await daemon.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await shutdown(daemon, dataDir);
   }
   console.log(`\nPaddock bench (${N} sandboxes, ${EXECS} execs; ratio = p50 / baseline p50)\n`);
   console.table(rows);

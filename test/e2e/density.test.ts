@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Paddock, getSandbox } from '@paddock/sdk';
-import { hostTraces, removeDataDir, startDaemon, type TestDaemon } from './harness.js';
+import { NO_TRACES, hostTraces, removeDataDir, startDaemon, type TestDaemon } from './harness.js';
 
 const COUNT = 100;
 const ids = Array.from({ length: COUNT }, (_, i) => `dense-${i}`);
@@ -39,13 +39,7 @@ describe('density: jail', () => {
     const left = (await client.listSandboxes()).map((s) => s.id);
     await bounded(left, 8, (id) => getSandbox(client, id).destroy());
     await daemon.stop();
-    expect(hostTraces(daemon.dataDir)).toEqual({
-      mounts: [],
-      netns: [],
-      links: [],
-      cgroups: [],
-      sandboxDirs: [],
-    });
+    expect(hostTraces(daemon.dataDir)).toEqual(NO_TRACES);
     removeDataDir(daemon.dataDir);
   });
 

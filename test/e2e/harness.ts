@@ -210,3 +210,30 @@ function cgroupNames(): string[] {
   }
   return out;
 }
+
+/** What hostTraces finds once every sandbox of a daemon is gone. */
+export const NO_TRACES: HostTraces = {
+  mounts: [],
+  netns: [],
+  links: [],
+  cgroups: [],
+  sandboxDirs: [],
+};
+
+/** Where the daemon's log says a sandbox came from (`pool`, `snapshot` or `cold`). */
+export function createdFrom(daemon: TestDaemon, id: string): string | undefined {
+  const line = daemon.log
+    .join('')
+    .split('\n')
+    .find((l) => l.includes('"msg":"sandbox created"') && l.includes(`"id":"${id}"`));
+  return line ? (JSON.parse(line) as { source?: string }).source : undefined;
+}
+
+/** The status an agent answers a health check with this token (200, or 401 for a wrong one). */
+export async function agentStatus(ip: string, token: string): Promise<number> {
+  const res = await fetch(`http://${ip}:49983/health`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  await res.arrayBuffer();
+  return res.status;
+}

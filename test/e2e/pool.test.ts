@@ -10,10 +10,18 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Paddock, getSandbox, type Sandbox } from '@paddock/sdk';
-import { CLI, hostTraces, removeDataDir, startDaemon, type TestDaemon } from './harness.js';
+import {
+  CLI,
+  NO_TRACES,
+  agentStatus,
+  createdFrom,
+  hostTraces,
+  removeDataDir,
+  startDaemon,
+  type TestDaemon,
+} from './harness.js';
 
 const POOL_SIZE = 2;
-const AGENT_PORT = 49983;
 
 interface Member {
   tenant: string;
@@ -50,23 +58,6 @@ async function poolReady(daemon: TestDaemon, n = POOL_SIZE): Promise<number> {
   throw new Error(`the pool never held ${n} ready members: ${JSON.stringify(members(daemon))}`);
 }
 
-/** The daemon's log lines about one sandbox's creation (where it came from). */
-function sourceOf(daemon: TestDaemon, id: string): string | undefined {
-  const log = daemon.log.join('');
-  const line = log
-    .split('\n')
-    .find((l) => l.includes('"msg":"sandbox created"') && l.includes(`"id":"${id}"`));
-  return line ? (JSON.parse(line) as { source?: string }).source : undefined;
-}
-
-async function agentStatus(ip: string, token: string): Promise<number> {
-  const res = await fetch(`http://${ip}:${AGENT_PORT}/health`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
-
 const ipOf = async (sb: Sandbox) =>
   (await sb.exec("ip -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1")).stdout.trim();
 
@@ -97,7 +88,7 @@ describe.each([
     if (!daemon) return;
     // Stopping the daemon destroyed the pool's idle members: nothing of any sandbox is left.
     const left = hostTraces(daemon.dataDir);
-    expect(left).toEqual({ mounts: [], netns: [], links: [], cgroups: [], sandboxDirs: [] });
+    expect(left).toEqual(NO_TRACES);
     removeDataDir(daemon.dataDir);
   });
 
@@ -105,7 +96,7 @@ describe.each([
     await poolReady(daemon);
     await client.createSandbox({ id, backend, ...(env ? { env } : {}) });
     made.push(id);
-    expect(sourceOf(daemon, id)).toBe('pool');
+    expect(createdFrom(daemon, id)).toBe('pool');
     return getSandbox(client, id);
   }
 
@@ -145,7 +136,7 @@ describe.each([
     await poolReady(daemon);
     await client.createSandbox({ id: 'pool-cold', backend, limits: { memoryMiB: 256 } });
     made.push('pool-cold');
-    expect(sourceOf(daemon, 'pool-cold')).toBe('cold');
+    expect(createdFrom(daemon, 'pool-cold')).toBe('cold');
     const listed = (await client.listSandboxes()).map((s) => s.id).sort();
     expect(listed).toEqual([...made].sort());
     expect(members(daemon)).toHaveLength(POOL_SIZE);

@@ -11,10 +11,17 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Paddock, getSandbox, type Sandbox } from '@paddock/sdk';
-import { hostTraces, removeDataDir, startDaemon, type TestDaemon } from './harness.js';
+import {
+  NO_TRACES,
+  agentStatus,
+  createdFrom,
+  hostTraces,
+  removeDataDir,
+  startDaemon,
+  type TestDaemon,
+} from './harness.js';
 
 const SUBNET = '10.236.0.0/16';
-const AGENT_PORT = 49983;
 
 function snapshotDir(daemon: TestDaemon): string | undefined {
   const dir = join(daemon.dataDir, 'snapshots');
@@ -35,28 +42,11 @@ function tokenOf(daemon: TestDaemon, id: string): string {
   const db = new Database(join(daemon.dataDir, 'paddock.db'), { readonly: true });
   try {
     const row = db.prepare('SELECT agent_token FROM sandboxes WHERE id = ?').get(id) as
-      | { agent_token: string }
-      | undefined;
+      { agent_token: string } | undefined;
     return row?.agent_token ?? '';
   } finally {
     db.close();
   }
-}
-
-function sourceOf(daemon: TestDaemon, id: string): string | undefined {
-  const line = daemon.log
-    .join('')
-    .split('\n')
-    .find((l) => l.includes('"msg":"sandbox created"') && l.includes(`"id":"${id}"`));
-  return line ? (JSON.parse(line) as { source?: string }).source : undefined;
-}
-
-async function agentStatus(ip: string, token: string): Promise<number> {
-  const res = await fetch(`http://${ip}:${AGENT_PORT}/health`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  await res.arrayBuffer();
-  return res.status;
 }
 
 const ipOf = async (sb: Sandbox) =>
@@ -88,19 +78,13 @@ describe('microvm: restore from a snapshot', () => {
     for (const sb of [a, b]) await sb?.destroy().catch(() => undefined);
     await daemon?.stop();
     if (!daemon) return;
-    expect(hostTraces(daemon.dataDir)).toEqual({
-      mounts: [],
-      netns: [],
-      links: [],
-      cgroups: [],
-      sandboxDirs: [],
-    });
+    expect(hostTraces(daemon.dataDir)).toEqual(NO_TRACES);
     removeDataDir(daemon.dataDir);
   });
 
   it('restores both creates from the snapshot', () => {
-    expect(sourceOf(daemon, 'snap-a')).toBe('snapshot');
-    expect(sourceOf(daemon, 'snap-b')).toBe('snapshot');
+    expect(createdFrom(daemon, 'snap-a')).toBe('snapshot');
+    expect(createdFrom(daemon, 'snap-b')).toBe('snapshot');
   });
 
   it('gives each its own address, host name and clock', async () => {

@@ -3,7 +3,7 @@
  * same directory, then rename), so a reader never sees half a file and a failed write changes
  * nothing. Paths are followed like any program in the sandbox would follow them.
  */
-import { randomBytes } from 'node:crypto';
+import { kernelRandomHex } from './random.js';
 import { constants, type Stats } from 'node:fs';
 import {
   lstat,
@@ -107,7 +107,7 @@ export async function keepAttributes(fh: FileHandle, old: Stats): Promise<void> 
 
 export function tempNameFor(target: string): string {
   const name = basename(target).slice(0, 200); // leave room under NAME_MAX for the suffix
-  return join(dirname(target), `.${name}.${randomBytes(6).toString('hex')}.paddock-tmp`);
+  return join(dirname(target), `.${name}.${kernelRandomHex(6)}.paddock-tmp`);
 }
 
 async function writeAtomically(

@@ -88,7 +88,10 @@ export class ControlHandler {
 }
 
 /** Reads request lines from the port until EOF; each gets one reply line. */
-export async function serveVmControl(device: string, handler = new ControlHandler()): Promise<void> {
+export async function serveVmControl(
+  device: string,
+  handler = new ControlHandler(),
+): Promise<void> {
   let fh: FileHandle;
   try {
     fh = await open(device, 'r+');

@@ -62,21 +62,9 @@ export async function startDaemon(
   await bootstrapKey(config, keys, announce);
   const subnet = parseSubnet(config.subnet);
   const { egress, resolver } = await startEgress(subnetCidr(subnet), log);
-  const { core, pool, snapshots, sandboxes, quotas, selection } = await openCore(
-    config,
-    db,
-    subnet,
-    egress,
-    log,
-    image,
-  );
-  // Members left by an earlier daemon go first (the core's recovery would take them for tenants').
-  await pool.recover();
-  await snapshots.recover();
-  await core.recover();
-  pool.start();
-  snapshots.start();
-  core.lifecycle.start(config.lifecycleTickMs);
+  const opened = await openCore(config, db, subnet, egress, log, image);
+  const { core, pool, snapshots, sandboxes, quotas, selection } = opened;
+  await recoverAndStart({ core, pool, snapshots }, config.lifecycleTickMs);
   const previews = await startPreviews({
     config,
     previews: new PreviewStore(db),
@@ -119,6 +107,22 @@ export async function startDaemon(
       if (idle) await removeFirewall(subnetCidr(subnet));
     },
   };
+}
+
+/**
+ * Sandboxes of no tenant left by an earlier daemon go first (the core's recovery would take them
+ * for tenants'), then the tenants' are recovered; then the pool, templates and timers start.
+ */
+async function recoverAndStart(
+  parts: { core: SandboxService; pool: WarmPool; snapshots: Snapshots },
+  tickMs: number,
+): Promise<void> {
+  await parts.pool.recover();
+  await parts.snapshots.recover();
+  await parts.core.recover();
+  parts.pool.start();
+  parts.snapshots.start();
+  parts.core.lifecycle.start(tickMs);
 }
 
 /** The backends this host runs and the core over them and the store. */

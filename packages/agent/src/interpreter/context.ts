@@ -6,7 +6,7 @@
  * come back within the grace period is killed, and the context is dead from then on.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { kernelRandomHex } from '../random.js';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import {
@@ -156,7 +156,7 @@ export class CodeContextProcess {
       return;
     }
     this.lastUsed = new Date().toISOString();
-    const nonce = randomBytes(12).toString('hex');
+    const nonce = kernelRandomHex(12);
     const started = performance.now();
     await new Promise<void>((resolve) => {
       const run: ActiveRun = {

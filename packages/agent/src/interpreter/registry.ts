@@ -3,7 +3,7 @@
  * default context of a language (`default-python`, …) when a run names none. Creating one never
  * waits for another: each start is its own process and promise.
  */
-import { randomBytes } from 'node:crypto';
+import { kernelRandomHex } from '../random.js';
 import {
   DEFAULT_RUN_TIMEOUT_MS,
   MAX_CODE_CONTEXTS,
@@ -32,7 +32,7 @@ export class ContextRegistry {
   constructor(private readonly opts: InterpreterOptions) {}
 
   async create(req: CreateCodeContextRequest, id?: string): Promise<CodeContext> {
-    return (await this.start(req, id ?? `ctx-${randomBytes(6).toString('hex')}`)).info();
+    return (await this.start(req, id ?? `ctx-${kernelRandomHex(6)}`)).info();
   }
 
   list(): CodeContext[] {

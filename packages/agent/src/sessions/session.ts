@@ -4,7 +4,7 @@
  * on the next call by a fresh one: the session's env (creation env plus setEnvVars) and its
  * initial cwd, without what earlier commands changed.
  */
-import { randomBytes } from 'node:crypto';
+import { kernelRandomHex } from '../random.js';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -44,7 +44,7 @@ const ENVELOPE_BYTES = 64 * 1024;
 export class Session {
   readonly id: string;
   readonly #config: SessionConfig;
-  readonly #nonce = `PADDOCK-${randomBytes(12).toString('hex')}`;
+  readonly #nonce = `PADDOCK-${kernelRandomHex(12)}`;
   readonly #env: Record<string, string>;
   #cwd: string;
   #shell: SessionShell | undefined;

@@ -8,14 +8,17 @@
  * failures, never above its size nor beyond the free network slots.
  */
 import type { BackendName, Limits } from '@paddock/protocol';
-import type { AgentClient } from '../agent-link/client.js';
-import type { AgentEndpoint, Backend } from '../backends/backend.js';
-import type { Logger } from '../log.js';
-import { slotCount, type Subnet } from '../net/plan.js';
-import type { Admit, SandboxRecord, SandboxStore } from '../store/sandboxes.js';
-import type { EgressControl } from './egress.js';
+import type { Backend } from '../backends/backend.js';
+import { slotCount } from '../net/plan.js';
+import type { Admit, SandboxRecord } from '../store/sandboxes.js';
 import { waitForAgent } from './readiness.js';
-import { POOL_TENANT, endpointOf, specOf, unassignedRecord } from './records.js';
+import { endpointOf, specOf } from './records.js';
+import {
+  POOL_TENANT,
+  discardUnassigned,
+  unassignedRecord,
+  type UnassignedDeps,
+} from './unassigned.js';
 
 export { POOL_TENANT };
 
@@ -25,15 +28,7 @@ export interface PoolClass {
   limits: Limits;
 }
 
-export interface PoolDeps {
-  store: SandboxStore;
-  backends: ReadonlyMap<BackendName, Backend>;
-  connect: (ep: AgentEndpoint) => AgentClient;
-  subnet: Subnet;
-  /** A claimed member's egress policy is applied during the hand-over. */
-  egress: EgressControl;
-  log: Logger;
-  readyTimeoutMs: number;
+export interface PoolDeps extends UnassignedDeps {
   classes: readonly PoolClass[];
   /** Members booting at once, over all classes (default 2: this is a small machine). */
   concurrency?: number;
@@ -250,17 +245,8 @@ export class WarmPool {
     return rec;
   }
 
-  /** Destroy a sandbox and forget it; one that will not go is marked failed, as the core does. */
-  private async discard(rec: SandboxRecord): Promise<void> {
-    try {
-      const spec = specOf(this.deps.subnet, rec);
-      await this.backend(rec).destroy(spec);
-      await this.deps.egress.remove(spec.network.sandboxIp);
-      this.deps.store.delete(rec.tenant, rec.id);
-    } catch (err) {
-      this.deps.store.setState(rec.tenant, rec.id, 'failed', 'pool clean-up did not finish');
-      this.deps.log.error('pool clean-up failed', { id: rec.id, error: String(err) });
-    }
+  private discard(rec: SandboxRecord): Promise<void> {
+    return discardUnassigned(this.deps, this.backend(rec), rec);
   }
 
   private backend(rec: SandboxRecord): Backend {

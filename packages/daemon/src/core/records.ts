@@ -1,6 +1,6 @@
 /** What the core derives from a stored sandbox: its backend spec and its agent's endpoint. */
 import { randomBytes } from 'node:crypto';
-import { AGENT_PORT, normalizePolicy, type BackendName, type Limits } from '@paddock/protocol';
+import { AGENT_PORT } from '@paddock/protocol';
 import type { AgentEndpoint, SandboxSpec } from '../backends/backend.js';
 import { networkPlan, type Subnet } from '../net/plan.js';
 import type { SandboxRecord } from '../store/sandboxes.js';
@@ -28,37 +28,4 @@ export function newAgentToken(): string {
 /** A fresh host-side name (runtime id, netns, interfaces, directory). */
 export function newHostName(): string {
   return `pdk${randomBytes(5).toString('hex')}`;
-}
-
-/**
- * Owner of sandboxes no tenant has yet (pool members, snapshot templates): not a valid tenant
- * name (tenants match [a-z0-9-]), so no key reaches them and no list shows them.
- */
-export const POOL_TENANT = '_pool';
-
-/** The record of a pool member or template (`kind` prefixes its id), not yet reserved. */
-export function unassignedRecord(
-  kind: 'pool' | 'template',
-  backend: BackendName,
-  limits: Limits,
-): Omit<SandboxRecord, 'slot'> {
-  return {
-    tenant: POOL_TENANT,
-    id: `${kind}-${randomBytes(6).toString('hex')}`,
-    name: newHostName(),
-    state: 'creating',
-    stateReason: undefined,
-    backend,
-    limits,
-    env: {},
-    network: normalizePolicy(undefined),
-    agentToken: newAgentToken(),
-    createdAt: new Date().toISOString(),
-    sleepAfterMs: undefined,
-    sleepMode: 'stop',
-    keepAlive: true,
-    expiresAt: undefined,
-    lastActiveAt: Date.now(),
-    asleepAs: undefined,
-  };
 }

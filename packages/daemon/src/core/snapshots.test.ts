@@ -11,7 +11,7 @@ import { silentLogger } from '../log.js';
 import { parseSubnet } from '../net/plan.js';
 import { openDb } from '../store/db.js';
 import { SandboxStore } from '../store/sandboxes.js';
-import { POOL_TENANT } from './records.js';
+import { POOL_TENANT } from './unassigned.js';
 import { SandboxService } from './sandbox-service.js';
 import { Snapshots } from './snapshots.js';
 

@@ -13,28 +13,19 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackendName, Limits } from '@paddock/protocol';
-import type { AgentClient } from '../agent-link/client.js';
-import type { AgentEndpoint, Backend, SandboxSpec } from '../backends/backend.js';
-import type { Logger } from '../log.js';
-import { slotCount, type Subnet } from '../net/plan.js';
-import type { SandboxRecord, SandboxStore } from '../store/sandboxes.js';
-import type { EgressControl } from './egress.js';
+import type { Backend, SandboxSpec } from '../backends/backend.js';
+import { slotCount } from '../net/plan.js';
+import type { SandboxRecord } from '../store/sandboxes.js';
 import { waitForAgent } from './readiness.js';
-import { POOL_TENANT, specOf, unassignedRecord } from './records.js';
+import { specOf } from './records.js';
+import { discardUnassigned, unassignedRecord, type UnassignedDeps } from './unassigned.js';
 
 export interface SnapshotClass {
   backend: BackendName;
   limits: Limits;
 }
 
-export interface SnapshotDeps {
-  store: SandboxStore;
-  backends: ReadonlyMap<BackendName, Backend>;
-  connect: (ep: AgentEndpoint) => AgentClient;
-  subnet: Subnet;
-  egress: EgressControl;
-  log: Logger;
-  readyTimeoutMs: number;
+export interface SnapshotDeps extends UnassignedDeps {
   /** DATA/snapshots. */
   dir: string;
   /** Classes to make at start-up; others are made after their first create. */
@@ -57,7 +48,8 @@ export class Snapshots {
   async recover(): Promise<void> {
     await mkdir(this.deps.dir, { recursive: true, mode: 0o700 });
     for (const name of await readdir(this.deps.dir)) {
-      if (name.endsWith('.tmp')) await rm(join(this.deps.dir, name), { recursive: true, force: true });
+      if (name.endsWith('.tmp'))
+        await rm(join(this.deps.dir, name), { recursive: true, force: true });
     }
   }
 
@@ -154,19 +146,7 @@ export class Snapshots {
       log.warn('snapshot failed', { backend: backend.name, error: String(err).slice(0, 500) });
       await rm(tmp, { recursive: true, force: true });
     } finally {
-      if (rec) await this.discard(backend, rec);
-    }
-  }
-
-  private async discard(backend: Backend, rec: SandboxRecord): Promise<void> {
-    try {
-      const spec = specOf(this.deps.subnet, rec);
-      await backend.destroy(spec);
-      await this.deps.egress.remove(spec.network.sandboxIp);
-      this.deps.store.delete(POOL_TENANT, rec.id);
-    } catch (err) {
-      this.deps.store.setState(POOL_TENANT, rec.id, 'failed', 'template clean-up did not finish');
-      this.deps.log.error('template clean-up failed', { id: rec.id, error: String(err) });
+      if (rec) await discardUnassigned(this.deps, backend, rec);
     }
   }
 }

@@ -31,7 +31,11 @@ export async function createDiskFile(
  * A restored microVM's disk: a qcow2 file of `sizeMiB` whose reads fall through to the snapshot's
  * disk (`backing`, as QEMU sees it in its jail, hence -u: not opened here) until written.
  */
-export async function createOverlayDisk(file: string, backing: string, sizeMiB: number): Promise<void> {
+export async function createOverlayDisk(
+  file: string,
+  backing: string,
+  sizeMiB: number,
+): Promise<void> {
   await run('qemu-img', overlayDiskArgs(file, backing, sizeMiB));
 }
 

@@ -48,7 +48,10 @@ export class VmControl {
     this.conn.write(`${JSON.stringify(req)}\n`);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<Error>((resolve) => {
-      timer = setTimeout(() => resolve(new Error('the guest did not answer the restore')), timeoutMs);
+      timer = setTimeout(
+        () => resolve(new Error('the guest did not answer the restore')),
+        timeoutMs,
+      );
     });
     const got = await Promise.race([line, timeout]).finally(() => clearTimeout(timer));
     this.waiter = undefined;
@@ -83,6 +86,7 @@ function parseReply(line: string): VmRestoreReply {
     throw new Error('the guest answered the restore with something other than JSON');
   }
   const r = parse(vmRestoreReplySchema, v);
-  if (!r.ok) throw new Error(`the guest's restore answer is invalid: ${r.issue.path} ${r.issue.message}`);
+  if (!r.ok)
+    throw new Error(`the guest's restore answer is invalid: ${r.issue.path} ${r.issue.message}`);
   return r.value;
 }

@@ -62,7 +62,11 @@ export async function loadVmState(
 ): Promise<void> {
   await qmpCommand(qmpSocket, 'migrate-incoming', 5000, { uri: `unix:${sock.guest}` });
   const conn = await connectSoon(sock.host, timeoutMs);
-  await withTimeout(pipeline(createReadStream(file), conn), timeoutMs, 'QEMU did not take the VM state');
+  await withTimeout(
+    pipeline(createReadStream(file), conn),
+    timeoutMs,
+    'QEMU did not take the VM state',
+  );
   await waitForMigration(qmpSocket, timeoutMs);
 }
 

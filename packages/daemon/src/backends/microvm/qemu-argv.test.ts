@@ -89,17 +89,25 @@ describe('qemuArgv', () => {
   });
 
   it('restores over a copy-on-write disk, waiting for the migration stream', () => {
-    const argv = qemuArgv({ ...spec, dataDisk: '/vm/data.qcow2', dataFormat: 'qcow2', incoming: true });
+    const argv = qemuArgv({
+      ...spec,
+      dataDisk: '/vm/data.qcow2',
+      dataFormat: 'qcow2',
+      incoming: true,
+    });
     expect(argv).toContain('if=none,id=data,file=/vm/data.qcow2,format=qcow2,discard=unmap');
     expect(argv.slice(-2)).toEqual(['-incoming', 'defer']);
     // Everything but the disk file and the incoming flag is the template's, device for device.
     const booted = qemuArgv(spec);
-    const strip = (a: string[]) => a.filter((x) => !x.includes('id=data,') && x !== '-incoming' && x !== 'defer');
+    const strip = (a: string[]) =>
+      a.filter((x) => !x.includes('id=data,') && x !== '-incoming' && x !== 'defer');
     expect(strip(argv)).toEqual(strip(booted));
   });
 
   it('refuses values that would inject QEMU options', () => {
-    expect(() => qemuArgv({ ...spec, controlSocket: '/vm/c.sock,server=off' })).toThrow(/not allowed/);
+    expect(() => qemuArgv({ ...spec, controlSocket: '/vm/c.sock,server=off' })).toThrow(
+      /not allowed/,
+    );
     expect(() => qemuArgv({ ...spec, dataDisk: '/vm/d.img,readonly=off' })).toThrow(/not allowed/);
     expect(() => qemuArgv({ ...spec, tap: 'tap0,script=/bin/sh' })).toThrow(/not allowed/);
     expect(() => qemuArgv({ ...spec, memoryMiB: 0 })).toThrow(/memoryMiB/);
