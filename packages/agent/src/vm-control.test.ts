@@ -5,6 +5,7 @@ import { ControlHandler } from './vm-control.js';
 const request: VmRestoreRequest = {
   ip: '10.226.0.6',
   prefixLength: 30,
+  mac: '02:50:0a:e2:00:06',
   gateway: '10.226.0.5',
   hostname: 'my-sandbox',
   epochMs: 1_764_900_000_000,
@@ -39,6 +40,7 @@ describe('the microVM control port (restore from a snapshot)', () => {
       { ...request, seed: 'short' },
       { ...request, prefixLength: 31 },
       { ...request, hostname: 'bad name' },
+      { ...request, mac: '02:50:0a:e2:00:06 dev lo' },
       { ...request, extra: 1 },
     ];
     for (const b of bad) expect((await h.handle(JSON.stringify(b))).ok).toBe(false);

@@ -17,9 +17,11 @@ import { describe, log } from './log.js';
 
 export type ApplyRestore = (req: VmRestoreRequest) => Promise<void>;
 
-/** The address and route, one `ip` process (every process start is slow under emulation). */
+/** MAC, address and route: one `ip` process (every process start is slow under emulation). */
 function ipBatch(req: VmRestoreRequest): string {
   return [
+    // The host's neighbour cache knows this address by this MAC (any sandbox booted on it had it).
+    `link set dev eth0 address ${req.mac}`,
     'addr flush dev eth0',
     `addr add ${req.ip}/${req.prefixLength} dev eth0`,
     `route replace default via ${req.gateway}`,

@@ -22,6 +22,8 @@ export const vmRestoreRequestSchema = object({
   /** The sandbox's own address, prefix and gateway (the template's are replaced). */
   ip: string({ maxLength: 15, pattern: IPV4, patternHint: 'an IPv4 address' }),
   prefixLength: int({ min: 8, max: 30 }),
+  /** The sandbox's own NIC address (the template's goes), as a booted one of its address has. */
+  mac: string({ maxLength: 17, pattern: /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, patternHint: 'a MAC' }),
   gateway: string({ maxLength: 15, pattern: IPV4, patternHint: 'an IPv4 address' }),
   /** The sandbox id, the guest's host name from now on. */
   hostname: sandboxIdSchema,

@@ -202,7 +202,8 @@ export class MicrovmBackend implements Backend {
       dataDisk: overlay ? `${vm}/data.qcow2` : `${vm}/data.img`,
       dataFormat: overlay ? ('qcow2' as const) : ('raw' as const),
       tap: VM_TAP,
-      // A restored guest keeps the template's NIC address (its driver read it at boot).
+      // A restore starts with the template's NIC address (its state is the template's); the guest
+      // then takes its own (restoreIdentity), the one a boot gives it.
       mac: boot.mac ?? vmMac(spec.network),
       consoleSocket: `${vm}/console.sock`,
       qmpSocket: `${vm}/qmp.sock`,

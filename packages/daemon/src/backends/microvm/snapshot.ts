@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { VmRestoreRequest } from '@paddock/protocol';
 import type { NetworkPlan } from '../../net/plan.js';
 import type { VmImage } from '../../image/vm-image.js';
+import { vmMac } from './paths.js';
 import { QEMU_BINARY, type Accel } from './qemu-argv.js';
 
 export interface TemplateMeta {
@@ -49,6 +50,7 @@ export async function templateOf(refFile: string): Promise<string | undefined> {
 export function restoreIdentity(plan: NetworkPlan, hostname: string): VmRestoreRequest {
   return {
     hostname,
+    mac: vmMac(plan),
     ip: plan.sandboxIp,
     prefixLength: plan.prefixLength,
     gateway: plan.hostIp,
