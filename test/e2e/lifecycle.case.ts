@@ -55,7 +55,7 @@ export function describeLifecycle(ctx: () => LifecycleContext): void {
       });
     });
 
-    it('pauses keeping memory and processes, and resumes them', async () => {
+    it('pauses keeping memory, processes and open files, and resumes them', async () => {
       await withSandbox(ctx().client, 'life-pause', {}, async (sb) => {
         const proc = await sb.startProcess([
           'python3',
@@ -68,11 +68,23 @@ export function describeLifecycle(ctx: () => LifecycleContext): void {
         const bad = await sb.pause().catch((e: unknown) => e);
         expect((bad as PaddockError).code).toBe('INVALID_STATE');
         await sb.wake();
-        const again = await sb.startProcess(['python3', '-c', 'import time\ntime.sleep(1000)']);
+        // A process holding a file open, appending a line every 50 ms.
+        const writer =
+          'import time\nf = open("/workspace/ticks", "w")\nwhile True:\n  f.write("t\\n"); f.flush(); time.sleep(0.05)';
+        const again = await sb.startProcess(['python3', '-c', writer]);
+        const ticks = async () => Number((await sb.exec('cat /workspace/ticks | wc -l')).stdout);
+        let before = await ticks();
+        for (let i = 0; i < 200 && before === 0; i++) before = await ticks();
         await sb.pause();
         expect((await sb.resume()).state).toBe('running');
         const list = await sb.listProcesses();
         expect(list.find((p) => p.id === again.id)?.status).toBe('running');
+        // The same process goes on writing through the same open file, which kept its lines.
+        const first = await ticks();
+        expect(first).toBeGreaterThanOrEqual(before);
+        let after = first;
+        for (let i = 0; i < 200 && after <= first; i++) after = await ticks();
+        expect(after).toBeGreaterThan(first);
         expect(list.find((p) => p.id === proc.id)).toBeUndefined();
         // Left paused: destroy (below) must end a frozen sandbox too.
         await sb.pause();
