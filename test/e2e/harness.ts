@@ -220,10 +220,10 @@ export const NO_TRACES: HostTraces = {
   sandboxDirs: [],
 };
 
-/** Where the daemon's log says a sandbox came from (`pool`, `snapshot` or `cold`). */
-export function createdFrom(daemon: TestDaemon, id: string): string | undefined {
-  const line = daemon.log
-    .join('')
+/** Where a daemon's log (its lines, or a log file's path) says a sandbox came from (`pool`, `snapshot` or `cold`). */
+export function createdFrom(from: TestDaemon | string, id: string): string | undefined {
+  const log = typeof from === 'string' ? readFileSync(from, 'utf8') : from.log.join('');
+  const line = log
     .split('\n')
     .find((l) => l.includes('"msg":"sandbox created"') && l.includes(`"id":"${id}"`));
   return line ? (JSON.parse(line) as { source?: string }).source : undefined;
@@ -236,4 +236,20 @@ export async function agentStatus(ip: string, token: string): Promise<number> {
   });
   await res.arrayBuffer();
   return res.status;
+}
+
+function snapshotDir(daemon: TestDaemon): string | undefined {
+  const dir = join(daemon.dataDir, 'snapshots');
+  const done = existsSync(dir) ? readdirSync(dir).filter((n) => !n.endsWith('.tmp')) : [];
+  return done[0] === undefined ? undefined : join(dir, done[0]);
+}
+
+/** The first snapshot template the daemon made (microvm, `PADDOCK_SNAPSHOTS=on`), once saved. */
+export async function snapshotReady(daemon: TestDaemon): Promise<string> {
+  for (let i = 0; i < 1800; i++) {
+    const dir = snapshotDir(daemon);
+    if (dir && existsSync(join(dir, 'meta.json'))) return dir;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no snapshot was made: ${daemon.log.join('').slice(-2000)}`);
 }

@@ -6,7 +6,7 @@
  * or process of another, gives memory it frees back to the host, sleeps and wakes on its own
  * copy-on-write disk, and leaves nothing behind but the snapshot.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,26 +17,12 @@ import {
   createdFrom,
   hostTraces,
   removeDataDir,
+  snapshotReady,
   startDaemon,
   type TestDaemon,
 } from './harness.js';
 
 const SUBNET = '10.236.0.0/16';
-
-function snapshotDir(daemon: TestDaemon): string | undefined {
-  const dir = join(daemon.dataDir, 'snapshots');
-  const done = existsSync(dir) ? readdirSync(dir).filter((n) => !n.endsWith('.tmp')) : [];
-  return done[0] === undefined ? undefined : join(dir, done[0]);
-}
-
-async function snapshotReady(daemon: TestDaemon): Promise<string> {
-  for (let i = 0; i < 1800; i++) {
-    const dir = snapshotDir(daemon);
-    if (dir && existsSync(join(dir, 'meta.json'))) return dir;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no snapshot was made: ${daemon.log.join('').slice(-2000)}`);
-}
 
 function tokenOf(daemon: TestDaemon, id: string): string {
   const db = new Database(join(daemon.dataDir, 'paddock.db'), { readonly: true });

@@ -6,7 +6,13 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { hostTraces, removeDataDir, startDaemon, type TestDaemon } from '../e2e/harness.js';
+import {
+  hostTraces,
+  removeDataDir,
+  snapshotReady,
+  startDaemon,
+  type TestDaemon,
+} from '../e2e/harness.js';
 import { RESULTS_FILE, type AttackResult } from './results.js';
 
 export interface HostileDaemon {
@@ -43,9 +49,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const d = await startDaemon({
       backend,
       subnet: SUBNETS[backend],
-      env: { PADDOCK_SSE_HEARTBEAT_MS: '500' },
+      // The microVM's sandboxes are restored from a snapshot, so its attacks hit that path.
+      env: { PADDOCK_SSE_HEARTBEAT_MS: '500', PADDOCK_SNAPSHOTS: snapshotsOf(backend) },
     });
     daemons.push(d);
+    if (backend === 'microvm') await snapshotReady(d);
     provided.push({
       backend,
       url: d.url,
@@ -78,6 +86,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     printTable(leaks);
   };
 }
+
+const snapshotsOf = (backend: string) => (backend === 'microvm' ? 'on' : 'off');
 
 async function destroyAll(d: HostileDaemon): Promise<void> {
   const headers = { authorization: `Bearer ${d.apiKey}` };
