@@ -64,7 +64,8 @@ export class Snapshots {
   templateFor(backend: Backend, limits: Limits): string | undefined {
     const dir = this.dirOf(backend, limits);
     if (dir === undefined) return undefined;
-    if (existsSync(join(dir, 'meta.json'))) return dir;
+    // Made under `.tmp` and renamed when whole: the directory is the snapshot's readiness.
+    if (existsSync(dir)) return dir;
     this.ensure(backend, limits);
     return undefined;
   }
@@ -111,7 +112,7 @@ export class Snapshots {
   private ensure(backend: Backend, limits: Limits): void {
     const dir = this.dirOf(backend, limits);
     if (dir === undefined || this.closed || this.building.has(dir)) return;
-    if (existsSync(join(dir, 'meta.json'))) return;
+    if (existsSync(dir)) return;
     if (Date.now() - (this.failedAt.get(dir) ?? -Infinity) < RETRY_MS) return;
     if (this.building.size >= MAX_TEMPLATES) return;
     const made = this.make(backend, limits, dir).finally(() => this.building.delete(dir));

@@ -7,7 +7,7 @@
  * watched (watchdog.ts). With real KVM it runs at full speed; without (PVM here) it runs under
  * TCG emulation, slowly, for tests.
  */
-import { chmod, chown, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { AGENT_PORT } from '@paddock/protocol';
 import { createDiskFile, createOverlayDisk } from '../../host/mounts.js';
 import { createNetwork, destroyNetwork, netnsPath } from '../../host/netns.js';
@@ -27,11 +27,12 @@ import { cgroupsPathOf } from '../oci/oci-backend.js';
 import { ConsoleReader, readConsoleLog } from './console.js';
 import { kernelCmdline } from './kernel-cmdline.js';
 import { qemuArgv, type Accel } from './qemu-argv.js';
-import { vmMac, vmPaths, vmUid, type VmPaths } from './paths.js';
+import { migrationSocket, vmMac, vmPaths, vmUid, type VmPaths } from './paths.js';
 import { Watchdog } from './watchdog.js';
 import { processExists, readPid, removeCgroupPatiently, stopQemu } from './qemu-process.js';
 import {
   SNAPSHOT_FILES,
+  keepTemplateFiles,
   readTemplateMeta,
   restoreIdentity,
   snapshotKey,
@@ -80,6 +81,7 @@ export class MicrovmBackend implements Backend {
   readonly readyTimeoutMs: number;
   private readonly watchdogs = new Map<string, Watchdog>();
   private readonly consoles = new Map<string, ConsoleReader>();
+  private readonly key: string;
   /** Control ports held open for templates, until their snapshot. */
   private readonly controls = new Map<string, VmControl>();
 
@@ -89,6 +91,8 @@ export class MicrovmBackend implements Backend {
     readonly accel: Accel,
   ) {
     this.readyTimeoutMs = accel === 'kvm' ? 30_000 : 180_000;
+    // Once: image and accelerator are fixed for the daemon's life.
+    this.key = snapshotKey(image, accel);
   }
 
   paths(spec: SandboxSpec): VmPaths {
@@ -160,7 +164,7 @@ export class MicrovmBackend implements Backend {
       initramfs: this.image.initramfs,
       baseDisk: this.image.baseDisk,
       paddockDisk: this.image.paddockDisk,
-      templateDisk: snapshot === undefined ? undefined : join(snapshot, 'data.img'),
+      templateDisk: snapshot === undefined ? undefined : join(snapshot, SNAPSHOT_FILES.disk),
       uid,
       kvmGid: kvm ? await kvmGroupId() : undefined,
       devices: ['null', 'zero', 'random', 'urandom', 'net/tun', ...(kvm ? ['kvm'] : [])],
@@ -270,7 +274,7 @@ export class MicrovmBackend implements Backend {
   }
 
   snapshotKey(): string {
-    return snapshotKey(this.image, this.accel);
+    return this.key;
   }
 
   /**
@@ -281,17 +285,12 @@ export class MicrovmBackend implements Backend {
     const p = this.paths(spec);
     if (!this.controls.has(spec.name)) throw new Error(`${spec.name} was not booted as a template`);
     await qmpCommand(p.qmpSocket, 'stop');
-    const sock = { host: join(p.vmDir, 'migrate.sock'), guest: `${JAIL.vmDir}/migrate.sock` };
     const uid = vmUid(spec.network);
-    await saveVmState(p.qmpSocket, sock, join(dir, SNAPSHOT_FILES.state), uid, MIGRATION_MS);
+    const state = join(dir, SNAPSHOT_FILES.state);
+    await saveVmState(p.qmpSocket, migrationSocket(p), state, uid, MIGRATION_MS);
     await this.stop(spec);
-    const disk = join(dir, SNAPSHOT_FILES.disk);
-    await rename(p.dataDisk, disk);
-    await chown(disk, 0, 0);
-    // Read by every restored VM's QEMU (each its own uid) through a read-only bind.
-    await chmod(disk, 0o444);
     const meta = { token: spec.agentToken, mac: vmMac(spec.network), diskMiB: spec.limits.diskMiB };
-    await writeFile(join(dir, SNAPSHOT_FILES.meta), JSON.stringify(meta), { mode: 0o600 });
+    await keepTemplateFiles(dir, p.dataDisk, meta);
   }
 
   /**
@@ -313,8 +312,8 @@ export class MicrovmBackend implements Backend {
       // Connected before the state loads: the guest's port then stays open, as it was saved.
       const control = await VmControl.connect(p.controlSocket, 5000);
       try {
-        const sock = { host: join(p.vmDir, 'migrate.sock'), guest: `${JAIL.vmDir}/migrate.sock` };
-        await loadVmState(p.qmpSocket, sock, join(dir, SNAPSHOT_FILES.state), MIGRATION_MS);
+        const state = join(dir, SNAPSHOT_FILES.state);
+        await loadVmState(p.qmpSocket, migrationSocket(p), state, MIGRATION_MS);
         await qmpCommand(p.qmpSocket, 'cont');
         await control.restore(restoreIdentity(spec.network, spec.id), this.readyTimeoutMs);
       } finally {

@@ -1,5 +1,6 @@
 /** Where one microVM's files live on the host, and the ids derived from its network slot (pure). */
 import { join } from 'node:path';
+import { JAIL } from '../../host/qemu.js';
 import type { NetworkPlan } from '../../net/plan.js';
 
 export function vmPaths(sandboxesDir: string, name: string) {
@@ -13,6 +14,8 @@ export function vmPaths(sandboxesDir: string, name: string) {
     /** A restored VM's disk, over its snapshot's (qcow2). */
     overlayDisk: join(vmDir, 'data.qcow2'),
     controlSocket: join(vmDir, 'control.sock'),
+    /** A snapshot's state streams through it (saved, or restored). */
+    migrateSocket: join(vmDir, 'migrate.sock'),
     tokenFile: join(vmDir, 'token'),
     qmpSocket: join(vmDir, 'qmp.sock'),
     consoleSocket: join(vmDir, 'console.sock'),
@@ -30,6 +33,11 @@ export function vmPaths(sandboxesDir: string, name: string) {
 }
 
 export type VmPaths = ReturnType<typeof vmPaths>;
+
+/** QEMU's migration socket, on the host and in its jail (host/vm-migrate.ts). */
+export function migrationSocket(p: VmPaths): { host: string; guest: string } {
+  return { host: p.migrateSocket, guest: `${JAIL.vmDir}/migrate.sock` };
+}
 
 /** Above the jail's shifted range (1000000-1065535); one uid per /30 of any /8. */
 export const VM_UID_BASE = 2_000_000;

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { chmod, chown, readFile, rename, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { VmRestoreRequest } from '@paddock/protocol';
@@ -30,6 +30,20 @@ export function snapshotKey(image: VmImage, accel: Accel): string {
   const parts = [image.kernel, image.initramfs, image.baseDisk, image.paddockDisk, accel];
   parts.push(`${qemu?.size ?? 0}:${qemu?.mtimeMs ?? 0}`);
   return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
+}
+
+/** The template's data disk moved in (root's, read-only from now on) and its meta written. */
+export async function keepTemplateFiles(
+  dir: string,
+  dataDisk: string,
+  meta: TemplateMeta,
+): Promise<void> {
+  const disk = join(dir, SNAPSHOT_FILES.disk);
+  await rename(dataDisk, disk);
+  await chown(disk, 0, 0);
+  // Read by every restored VM's QEMU (each its own uid) through a read-only bind.
+  await chmod(disk, 0o444);
+  await writeFile(join(dir, SNAPSHOT_FILES.meta), JSON.stringify(meta), { mode: 0o600 });
 }
 
 export async function readTemplateMeta(dir: string): Promise<TemplateMeta> {
