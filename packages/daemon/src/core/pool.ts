@@ -16,6 +16,7 @@ import { endpointOf, specOf } from './records.js';
 import {
   POOL_TENANT,
   discardUnassigned,
+  handOver,
   unassignedRecord,
   type UnassignedDeps,
 } from './unassigned.js';
@@ -130,26 +131,14 @@ export class WarmPool {
     return { ...claimed, state: 'running' };
   }
 
-  /**
-   * The token swap at the agent and, at the same time, the host name from outside where the
-   * backend sets it (else the agent sets it itself and must say it did).
-   */
+  /** The member handed to the claimed record, its egress policy installed at the same time. */
   private async handOver(member: SandboxRecord, claimed: SandboxRecord): Promise<void> {
-    const backend = this.backend(claimed);
     const old = this.deps.connect(endpointOf(this.deps.subnet, member));
     const spec = specOf(this.deps.subnet, claimed);
-    const [, , reply] = await Promise.all([
-      backend.rename?.(spec),
+    await Promise.all([
+      handOver(this.backend(claimed), old, spec),
       this.deps.egress.apply(spec.network.sandboxIp, claimed.network),
-      old.call('claim', {
-        token: claimed.agentToken,
-        hostname: claimed.id,
-        setHostname: !backend.rename,
-      }),
     ]);
-    if (!backend.rename && !reply.hostnameSet) {
-      throw new Error('the sandbox did not take its host name');
-    }
   }
 
   /**

@@ -18,7 +18,12 @@ import { slotCount } from '../net/plan.js';
 import type { SandboxRecord } from '../store/sandboxes.js';
 import { waitForAgent } from './readiness.js';
 import { specOf } from './records.js';
-import { discardUnassigned, unassignedRecord, type UnassignedDeps } from './unassigned.js';
+import {
+  discardUnassigned,
+  handOver,
+  unassignedRecord,
+  type UnassignedDeps,
+} from './unassigned.js';
 
 export interface SnapshotClass {
   backend: BackendName;
@@ -81,13 +86,7 @@ export class Snapshots {
       const restored = await backend.restore(spec, dir);
       const agent = this.deps.connect(restored.agent);
       await waitForAgent(agent, backend.readyTimeoutMs ?? this.deps.readyTimeoutMs);
-      const reply = await agent.call('claim', {
-        token: spec.agentToken,
-        hostname: spec.id,
-        setHostname: !backend.rename,
-      });
-      if (backend.rename) await backend.rename(spec);
-      else if (!reply.hostnameSet) throw new Error('the sandbox did not take its host name');
+      await handOver(backend, agent, spec);
       return true;
     } catch (err) {
       log.warn('restore from snapshot failed; booting', { name: spec.name, error: String(err) });

@@ -1,11 +1,12 @@
 /**
  * Sandboxes of no tenant, made and ended by the core itself: warm-pool members (pool.ts) and
- * snapshot templates (snapshots.ts). What both need, their record, and their removal.
+ * snapshot templates (snapshots.ts). What both need, their record, their hand-over to a
+ * tenant's record, and their removal.
  */
 import { randomBytes } from 'node:crypto';
 import { normalizePolicy, type BackendName, type Limits } from '@paddock/protocol';
 import type { AgentClient } from '../agent-link/client.js';
-import type { AgentEndpoint, Backend } from '../backends/backend.js';
+import type { AgentEndpoint, Backend, SandboxSpec } from '../backends/backend.js';
 import type { Logger } from '../log.js';
 import type { Subnet } from '../net/plan.js';
 import type { SandboxRecord, SandboxStore } from '../store/sandboxes.js';
@@ -70,5 +71,29 @@ export async function discardUnassigned(
   } catch (err) {
     deps.store.setState(rec.tenant, rec.id, 'failed', 'clean-up did not finish');
     deps.log.error('clean-up of an unassigned sandbox failed', { id: rec.id, error: String(err) });
+  }
+}
+
+/**
+ * A booted sandbox handed to `spec`'s record (a claimed pool member, a restored sandbox): the
+ * agent's claim swaps the token it answers to for the record's own and takes the id as host
+ * name; where the backend sets the name from outside, it does so at the same time (else the
+ * agent sets it itself and must say it did).
+ */
+export async function handOver(
+  backend: Backend,
+  agent: AgentClient,
+  spec: SandboxSpec,
+): Promise<void> {
+  const [, reply] = await Promise.all([
+    backend.rename?.(spec),
+    agent.call('claim', {
+      token: spec.agentToken,
+      hostname: spec.id,
+      setHostname: !backend.rename,
+    }),
+  ]);
+  if (!backend.rename && !reply.hostnameSet) {
+    throw new Error('the sandbox did not take its host name');
   }
 }
