@@ -4,7 +4,7 @@
  * ending) and while a restore is told its identity. What comes back is the guest's and hostile:
  * one bounded line, schema-checked.
  */
-import { createConnection, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import {
   VM_CONTROL_MAX_LINE,
   parse,
@@ -12,6 +12,7 @@ import {
   type VmRestoreReply,
   type VmRestoreRequest,
 } from '@paddock/protocol';
+import { connectWhenListening, withTimeout } from './unix-socket.js';
 
 export class VmControl {
   private buffer = '';
@@ -25,37 +26,21 @@ export class VmControl {
   }
 
   static async connect(path: string, timeoutMs: number): Promise<VmControl> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        const conn = await new Promise<Socket>((resolve, reject) => {
-          const c = createConnection(path, () => resolve(c));
-          c.once('error', reject);
-        });
-        return new VmControl(conn);
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    }
+    return new VmControl(await connectWhenListening(path, timeoutMs));
   }
 
   /** Send the restored guest its identity; resolves when it says it took it. */
   async restore(req: VmRestoreRequest, timeoutMs: number): Promise<void> {
-    const line = new Promise<string | Error>((resolve) => {
-      this.waiter = resolve;
+    const line = new Promise<string>((resolve, reject) => {
+      this.waiter = (got) => (got instanceof Error ? reject(got) : resolve(got));
     });
     this.conn.write(`${JSON.stringify(req)}\n`);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<Error>((resolve) => {
-      timer = setTimeout(
-        () => resolve(new Error('the guest did not answer the restore')),
-        timeoutMs,
-      );
-    });
-    const got = await Promise.race([line, timeout]).finally(() => clearTimeout(timer));
-    this.waiter = undefined;
-    if (got instanceof Error) throw got;
+    let got: string;
+    try {
+      got = await withTimeout(line, timeoutMs, 'the guest did not answer the restore');
+    } finally {
+      this.waiter = undefined;
+    }
     const reply = parseReply(got);
     if (!reply.ok) throw new Error(`the guest refused the restore: ${reply.error ?? 'no reason'}`);
   }

@@ -8,9 +8,10 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chown, rm } from 'node:fs/promises';
-import { createConnection, createServer, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { qmpCommand } from './qmp.js';
+import { connectWhenListening, withTimeout } from './unix-socket.js';
 
 export interface MigrationSocket {
   /** The socket's path on the host. */
@@ -61,7 +62,7 @@ export async function loadVmState(
   timeoutMs: number,
 ): Promise<void> {
   await qmpCommand(qmpSocket, 'migrate-incoming', 5000, { uri: `unix:${sock.guest}` });
-  const conn = await connectSoon(sock.host, timeoutMs);
+  const conn = await connectWhenListening(sock.host, timeoutMs, POLL_MS / 4);
   await withTimeout(
     pipeline(createReadStream(file), conn),
     timeoutMs,
@@ -82,29 +83,6 @@ async function waitForMigration(qmpSocket: string, timeoutMs: number): Promise<v
     if (Date.now() > deadline) throw new Error(`migration not done in time (${r?.status})`);
     await sleep(POLL_MS);
   }
-}
-
-async function connectSoon(path: string, timeoutMs: number): Promise<Socket> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await new Promise<Socket>((resolve, reject) => {
-        const c = createConnection(path, () => resolve(c));
-        c.once('error', reject);
-      });
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(POLL_MS / 4);
-    }
-  }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

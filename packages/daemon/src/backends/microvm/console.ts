@@ -5,7 +5,8 @@
  */
 import { closeSync, fstatSync, openSync, renameSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createConnection, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { connectUnix } from '../../host/unix-socket.js';
 
 export const CONSOLE_LOG_HALF = 512 * 1024;
 
@@ -26,7 +27,7 @@ export class ConsoleReader {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
-        this.socket = await connect(this.socketPath);
+        this.socket = await connectUnix(this.socketPath);
         break;
       } catch (err) {
         if (this.closed || Date.now() > deadline) throw err;
@@ -61,17 +62,6 @@ export class ConsoleReader {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
-}
-
-function connect(path: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = createConnection(path);
-    s.once('connect', () => {
-      s.removeAllListeners('error');
-      resolve(s);
-    });
-    s.once('error', reject);
-  });
 }
 
 /** The console output kept so far (at most 2 * CONSOLE_LOG_HALF bytes), oldest first. */
