@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { Paddock } from '../packages/sdk/dist/index.js';
+import { Paddock, getSandbox } from '../packages/sdk/dist/index.js';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const IMAGE_DIR = process.env.PADDOCK_IMAGE_DIR ?? '/var/lib/paddock/images';
@@ -147,4 +147,25 @@ export async function shutdown(daemon, dataDir) {
   }
   await daemon.stop();
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * Create -> first exec, `n` times, each sandbox destroyed after it is timed; the daemon's log must
+ * say each came from `source` (cold, pool or snapshot). `before` runs ahead of each (a refill).
+ */
+export async function timeCreates(daemon, n, prefix, request, { source, before }) {
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    await before?.();
+    const sb = getSandbox(daemon.client, `${prefix}-${i}`);
+    const t0 = now();
+    await daemon.client.createSandbox({ id: sb.id, ...request });
+    await sb.exec('true');
+    const t = ms(t0);
+    await sb.destroy();
+    const from = daemon.created.get(sb.id)?.source;
+    if (from !== source) throw new Error(`${sb.id} came from ${from}, not ${source}`);
+    times.push(t);
+  }
+  return times;
 }

@@ -2,8 +2,7 @@
 // its own with snapshots on: it waits for the template of the default size class, then times N
 // creates, each of which must say it came from the snapshot.
 import { mkdtempSync } from 'node:fs';
-import { getSandbox } from '../packages/sdk/dist/index.js';
-import { ms, now, row, shutdown, startDaemon } from './bench-lib.mjs';
+import { row, shutdown, startDaemon, timeCreates } from './bench-lib.mjs';
 
 export async function snapshotRows(n, subnet, base) {
   const dataDir = mkdtempSync('/tmp/paddock-bench-snap-');
@@ -12,18 +11,15 @@ export async function snapshotRows(n, subnet, base) {
   });
   try {
     await daemon.snapshotReady();
-    const times = [];
-    for (let i = 0; i < n; i++) {
-      const sb = getSandbox(daemon.client, `bench-snap-${i}`);
-      const t0 = now();
-      await daemon.client.createSandbox({ id: sb.id, backend: 'microvm' });
-      await sb.exec('true');
-      const t = ms(t0);
-      await sb.destroy();
-      const source = daemon.created.get(sb.id)?.source;
-      if (source !== 'snapshot') throw new Error(`${sb.id} came from ${source}, not the snapshot`);
-      times.push(t);
-    }
+    const times = await timeCreates(
+      daemon,
+      n,
+      'bench-snap',
+      { backend: 'microvm' },
+      {
+        source: 'snapshot',
+      },
+    );
     return [row('microvm: create -> first exec, from snapshot', times, base)];
   } finally {
     await shutdown(daemon, dataDir);

@@ -16,7 +16,17 @@ import { prepareImage } from '../packages/daemon/dist/app.js';
 import { defaultAccel } from '../packages/daemon/dist/backends/microvm/index.js';
 import { probeMicrovm } from '../packages/daemon/dist/backends/microvm/probe.js';
 import { loadConfig } from '../packages/daemon/dist/config.js';
-import { IMAGE_DIR, ROOT, figure, ms, now, row, shutdown, startDaemon } from './bench-lib.mjs';
+import {
+  IMAGE_DIR,
+  ROOT,
+  figure,
+  ms,
+  now,
+  row,
+  shutdown,
+  startDaemon,
+  timeCreates,
+} from './bench-lib.mjs';
 import { density, fileIo } from './bench-density.mjs';
 import { snapshotRows } from './bench-snapshot.mjs';
 
@@ -68,37 +78,6 @@ function bareRuntime(binary, extraArgs) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-async function createToFirstExec(client, backend, n) {
-  const times = [];
-  for (let i = 0; i < n; i++) {
-    const sb = getSandbox(client, `bench-${backend}-${i}`);
-    const t0 = now();
-    await client.createSandbox({ id: sb.id, backend });
-    await sb.exec('true');
-    times.push(ms(t0));
-    await sb.destroy();
-  }
-  return times;
-}
-
-/** As above, each create served by a full pool (the log says where each sandbox came from). */
-async function poolToFirstExec(daemon, backend, n) {
-  const times = [];
-  for (let i = 0; i < n; i++) {
-    await daemon.poolReady(backend, POOL);
-    const sb = getSandbox(daemon.client, `bench-pool-${backend}-${i}`);
-    const t0 = now();
-    await daemon.client.createSandbox({ id: sb.id, backend, limits: POOL_LIMITS });
-    await sb.exec('true');
-    const t = ms(t0);
-    await sb.destroy();
-    const source = daemon.created.get(sb.id)?.source;
-    if (source !== 'pool') throw new Error(`${sb.id} came from ${source}, not the pool`);
-    times.push(t);
-  }
-  return times;
 }
 
 async function execRoundTrip(client, backend) {
@@ -177,12 +156,19 @@ async function backendRows(daemon, backend, spawnBase) {
   rows.push(
     row(
       `${backend}: create -> first exec, cold`,
-      await createToFirstExec(client, backend, N),
+      await timeCreates(daemon, N, `bench-${backend}`, { backend }, { source: 'cold' }),
       base,
     ),
   );
   if (POOL > 0 && backend !== 'microvm') {
-    const pooled = await poolToFirstExec(daemon, backend, N);
+    // Each create served by a full pool (the pool refilled before each).
+    const pooled = await timeCreates(
+      daemon,
+      N,
+      `bench-pool-${backend}`,
+      { backend, limits: POOL_LIMITS },
+      { source: 'pool', before: () => daemon.poolReady(backend, POOL) },
+    );
     rows.push(row(`${backend}: create -> first exec, from pool`, pooled, base));
   }
   if (backend === 'microvm') rows.push(...(await snapshotRows(N, SNAPSHOT_SUBNET, base)));
