@@ -15,7 +15,7 @@ import {
 } from '@paddock/protocol';
 import { ConnectionError } from './client-errors.js';
 import { PaddockError, errorFromBody } from './errors.js';
-import { parseSSEStream } from './sse.js';
+import { untilDone } from './sse.js';
 import type { HttpMethod } from './transport.js';
 
 /**
@@ -142,19 +142,10 @@ export class Processes {
     const abort = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
     const body = await this.transport.stream(route(id, '/logs/stream'), signal);
-    let ended = false;
-    try {
-      for await (const event of parseSSEStream<ProcessLogEvent>(body)) {
-        yield event;
-        if (event.type === 'exit' || event.type === 'error') {
-          ended = true;
-          return;
-        }
-      }
-    } finally {
-      if (!ended) abort.abort(); // the consumer left early: close the stream
-    }
-    throw new ConnectionError(this.transport.url(), new Error('the log stream ended early'));
+    // A reader that leaves early closes the stream.
+    const cutShort = () =>
+      new ConnectionError(this.transport.url(), new Error('the log stream ended early'));
+    yield* untilDone<ProcessLogEvent>(body, abort, cutShort, ['exit', 'error']);
   }
 
   async waitForPort(id: string, port: number, options: WaitForPortOptions): Promise<void> {

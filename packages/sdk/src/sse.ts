@@ -65,20 +65,21 @@ export async function collectStream(
 }
 
 /**
- * The events of a run's stream up to and including its `complete` or `error`; a reader that stops
- * early aborts the request (which ends the run), and a stream that ends before the run did throws
- * `cutShort()`.
+ * The events of a stream up to and including its last (`complete` or `error` by default; `exit`
+ * or `error` for a process's logs); a reader that stops early aborts the request (which ends a
+ * run), and a stream that ends before its last event throws `cutShort()`.
  */
 export async function* untilDone<T extends { type: string }>(
   stream: ReadableStream<Uint8Array>,
   abort: AbortController,
   cutShort: () => Error,
+  last: readonly string[] = ['complete', 'error'],
 ): AsyncGenerator<T> {
   let ended = false;
   try {
     for await (const event of parseSSEStream<T>(stream)) {
       yield event;
-      if (event.type === 'complete' || event.type === 'error') {
+      if (last.includes(event.type)) {
         ended = true;
         return;
       }
